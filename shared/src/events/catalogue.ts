@@ -1,0 +1,137 @@
+/**
+ * The event catalogue: every event the system emits, named `{entity}.{action}`,
+ * with the schema of its payload. Code refers to events through `Events.X`,
+ * never by retyping the string; `docs/events.md` lists producers and consumers.
+ *
+ * Revisions travel in the payload so consumers can tell a superseded trigger
+ * from a current one (debounce by revision, DESIGN.md §2.3).
+ */
+import { z } from "zod";
+
+const id = z.string().min(1).max(200);
+const revision = z.number().int().nonnegative();
+
+const resourceRevisions = {
+  resourceId: id,
+  revision,
+  contentRevision: revision,
+  metadataRevision: revision,
+};
+
+export const eventSchemas = {
+  // resource lifecycle (requirement 2.2)
+  "resource.created": z.object({ resourceId: id, revision }),
+  "resource.updated": z.object({
+    ...resourceRevisions,
+    changed: z.array(z.enum(["content", "metadata"])),
+  }),
+  "resource.deleted": z.object({ resourceId: id, contentHash: z.string().nullable() }),
+  "resource.content_changed": z.object({ ...resourceRevisions, contentHash: z.string() }),
+  "resource.metadata_changed": z.object({ ...resourceRevisions }),
+
+  // processing (requirement 2.3)
+  "ingestion.requested": z.object({ resourceId: id, batchId: z.string().nullable().optional() }),
+  "ingestion.started": z.object({ resourceId: id }),
+  "ingestion.completed": z.object({ ...resourceRevisions, reused: z.boolean() }),
+  "ingestion.failed": z.object({ resourceId: id, error: z.string() }),
+  "embedding.generated": z.object({ resourceId: id, contentRevision: revision, reused: z.boolean() }),
+  "quality.computed": z.object({ resourceId: id, revision, score: z.number() }),
+  "quality.degraded": z.object({ resourceId: id, previous: z.number(), current: z.number() }),
+  "quality.outlier_detected": z.object({ resourceId: id, dimensions: z.array(z.string()) }),
+  "classification.suggested": z.object({ resourceId: id, contentRevision: revision, categories: z.array(z.string()) }),
+  "classification.model_retrained": z.object({ version: z.number().int(), accuracy: z.number(), activated: z.boolean() }),
+  "citations.extracted": z.object({ resourceId: id, contentRevision: revision, count: z.number().int() }),
+  "authors.extracted": z.object({ resourceId: id, metadataRevision: revision, count: z.number().int() }),
+  "authors.normalized": z.object({ resourceId: id, authorIds: z.array(z.string()) }),
+
+  // search, graph, cache, users (requirement 2.4)
+  "search.index_updated": z.object({ resourceId: id, revision }),
+  "search.performed": z.object({ mode: z.string(), resultCount: z.number().int(), tookMs: z.number() }),
+  "graph.edges_updated": z.object({ resourceIds: z.array(id), edges: z.number().int() }),
+  "cache.invalidation_requested": z.object({
+    keys: z.array(z.string()).default([]),
+    tags: z.array(z.string()).default([]),
+    patterns: z.array(z.string()).default([]),
+  }),
+  "cache.invalidated": z.object({ tags: z.array(z.string()), keys: z.number().int() }),
+  "user.interaction_tracked": z.object({
+    userId: id,
+    resourceId: id,
+    interactionType: z.string(),
+    interactionCount: z.number().int().positive(),
+    /** true on every 10th interaction of a user: the profile-refresh rule matches on it. */
+    profileRefreshDue: z.boolean(),
+  }),
+  "user.profile_refreshed": z.object({ userId: id, interactions: z.number().int() }),
+
+  // background task lifecycle (requirement 2.5)
+  "task.started": z.object({ task: z.string(), resourceId: z.string().nullable(), attempt: z.number().int() }),
+  "task.completed": z.object({ task: z.string(), resourceId: z.string().nullable(), status: z.string(), durationMs: z.number() }),
+  "task.retrying": z.object({ task: z.string(), resourceId: z.string().nullable(), attempt: z.number().int(), error: z.string(), retryInSeconds: z.number() }),
+  "task.failed": z.object({ task: z.string(), resourceId: z.string().nullable(), attempt: z.number().int(), error: z.string() }),
+
+  // scheduled jobs and batches
+  "job.completed": z.object({ job: z.string(), summary: z.record(z.string(), z.unknown()) }),
+  "batch.created": z.object({ batchId: id, total: z.number().int() }),
+} as const;
+
+export type EventName = keyof typeof eventSchemas;
+export type EventPayload<N extends EventName> = z.infer<(typeof eventSchemas)[N]>;
+
+/** Every event name, addressable as a constant: `Events.resource.updated`. */
+export const Events = {
+  resource: {
+    created: "resource.created",
+    updated: "resource.updated",
+    deleted: "resource.deleted",
+    contentChanged: "resource.content_changed",
+    metadataChanged: "resource.metadata_changed",
+  },
+  ingestion: {
+    requested: "ingestion.requested",
+    started: "ingestion.started",
+    completed: "ingestion.completed",
+    failed: "ingestion.failed",
+  },
+  embedding: { generated: "embedding.generated" },
+  quality: { computed: "quality.computed", degraded: "quality.degraded", outlierDetected: "quality.outlier_detected" },
+  classification: { suggested: "classification.suggested", modelRetrained: "classification.model_retrained" },
+  citations: { extracted: "citations.extracted" },
+  authors: { extracted: "authors.extracted", normalized: "authors.normalized" },
+  search: { indexUpdated: "search.index_updated", performed: "search.performed" },
+  graph: { edgesUpdated: "graph.edges_updated" },
+  cache: { invalidationRequested: "cache.invalidation_requested", invalidated: "cache.invalidated" },
+  user: { interactionTracked: "user.interaction_tracked", profileRefreshed: "user.profile_refreshed" },
+  task: { started: "task.started", completed: "task.completed", retrying: "task.retrying", failed: "task.failed" },
+  job: { completed: "job.completed" },
+  batch: { created: "batch.created" },
+} as const satisfies Record<string, Record<string, EventName>>;
+
+export const allEventNames = Object.keys(eventSchemas) as EventName[];
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(eventSchemas, name);
+}
+
+/** Metadata every event carries next to its payload. */
+export const eventMetaSchema = z.object({
+  eventId: z.string(),
+  correlationId: z.string(),
+  priority: z.number().int().min(1).max(10),
+  occurredAt: z.string(),
+});
+export type EventMeta = z.infer<typeof eventMetaSchema>;
+
+/** An event as it travels: name, payload and metadata. */
+export interface DomainEvent<N extends EventName = EventName> {
+  name: N;
+  payload: EventPayload<N>;
+  meta: EventMeta;
+}
+
+/** The EventBridge `source` of every event this system publishes. */
+export const EVENT_SOURCE = "neo-alexandria";
+
+export function parsePayload<N extends EventName>(name: N, payload: unknown): EventPayload<N> {
+  return eventSchemas[name].parse(payload) as EventPayload<N>;
+}
