@@ -1,0 +1,51 @@
+/**
+ * An API route is data: method, path, who may call it, the zod schemas of its
+ * input and a handler. The router, request validation and `/openapi.json` are
+ * all derived from the same list, so documentation cannot drift from code.
+ */
+import type { z } from "zod";
+import type { AppContext } from "../../../shared/src/app/context";
+
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface ApiRequest<P = Record<string, string>, Q = Record<string, unknown>, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
+  headers: Record<string, string | undefined>;
+  correlationId: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ApiRoute {
+  method: Method;
+  /** API Gateway style: `/resources/{id}`. */
+  path: string;
+  summary: string;
+  /** When true and an API key is configured, `x-api-key` must match it. */
+  auth: boolean;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  responses: Record<number, string>;
+  handle(req: ApiRequest<never, never, never>, app: AppContext): Promise<ApiResponse>;
+}
+
+/** Helps handlers keep their request types while the route list stays homogeneous. */
+export function route<P, Q, B>(
+  def: Omit<ApiRoute, "handle" | "params" | "query" | "body"> & {
+    params?: z.ZodType<P>;
+    query?: z.ZodType<Q>;
+    body?: z.ZodType<B>;
+    handle(req: ApiRequest<P, Q, B>, app: AppContext): Promise<ApiResponse>;
+  },
+): ApiRoute {
+  return def as unknown as ApiRoute;
+}
+
+export const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });

@@ -1,0 +1,112 @@
+/**
+ * The HTTP API as one Lambda handler (API Gateway HTTP API, payload v2):
+ * middy + http-router over the route list, with validation, API-key checks,
+ * correlation ids and errors that are always JSON with a message. A client
+ * can cause a 4xx, never a 500.
+ */
+import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
+import middy from "@middy/core";
+import httpRouterHandler from "@middy/http-router";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
+import { ZodError, type z } from "zod";
+import { HttpError } from "../../../shared/src/errors";
+import { logger } from "../../../shared/src/observability/logger";
+import type { AppContext } from "../../../shared/src/app/context";
+import type { ApiRoute } from "./apiRoute";
+
+export type ApiHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResultV2>;
+
+function json(status: number, body: unknown, correlationId: string, headers: Record<string, string> = {}): APIGatewayProxyResultV2 {
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/json; charset=utf-8", "x-correlation-id": correlationId, ...headers },
+    body: body === null ? "" : JSON.stringify(body),
+  };
+}
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  // Hash both so the comparison is constant-time whatever the lengths.
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function lowerHeaders(h: APIGatewayProxyEventV2["headers"]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(h ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return value as T;
+  const res = schema.safeParse(value);
+  if (res.success) return res.data;
+  const first = res.error.issues[0];
+  const field = first?.path.length ? first.path.join(".") : where;
+  throw new HttpError(400, `invalid ${where}: ${field}: ${first?.message ?? "invalid"}`, { field, issues: res.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+}
+
+function parseBody(event: APIGatewayProxyEventV2): unknown {
+  if (!event.body) return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  const type = lowerHeaders(event.headers)["content-type"] ?? "";
+  if (type && !type.includes("json")) throw new HttpError(415, "request body must be application/json");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "request body is not valid JSON");
+  }
+}
+
+export function createApiHandler(routes: readonly ApiRoute[], getApp: () => Promise<AppContext>): ApiHandler {
+  const routed = routes.map((r) => ({
+    method: r.method,
+    path: r.path,
+    handler: async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+      const headers = lowerHeaders(event.headers);
+      const correlationId = headers["x-correlation-id"]?.slice(0, 100) || randomUUID();
+      const app = await getApp();
+      const key = app.config.apiKey;
+      if (r.auth && key && !sameSecret(headers["x-api-key"], key)) {
+        return json(401, { error: "missing or wrong x-api-key" }, correlationId);
+      }
+      const params = validate(r.params, event.pathParameters ?? {}, "path");
+      const query = validate(r.query, event.queryStringParameters ?? {}, "query");
+      const body = r.body ? validate(r.body, parseBody(event), "body") : undefined;
+      const res = await r.handle({ params, query, body, headers, correlationId } as never, app);
+      return json(res.status, res.body, correlationId, res.headers);
+    },
+  }));
+
+  const router = httpRouterHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>({
+    routes: routed,
+    notFoundResponse: ({ method, path }) => {
+      throw new HttpError(404, `no route ${method} ${path}`);
+    },
+  });
+
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .onError(async (request) => {
+      const error = request.error;
+      const correlationId = lowerHeaders(request.event.headers)["x-correlation-id"] ?? randomUUID();
+      if (error instanceof HttpError) {
+        request.response = json(error.status, { error: error.message, ...(error.details ?? {}) }, correlationId);
+        return;
+      }
+      if (error instanceof ZodError) {
+        request.response = json(400, { error: error.issues[0]?.message ?? "invalid input" }, correlationId);
+        return;
+      }
+      const status = (error as { statusCode?: number } | null)?.statusCode;
+      if (typeof status === "number" && status >= 400 && status < 500) {
+        request.response = json(status, { error: (error as Error).message || "bad request" }, correlationId);
+        return;
+      }
+      logger.error("request failed", { path: request.event.rawPath, error: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), correlationId });
+      request.response = json(500, { error: "internal error", correlationId }, correlationId);
+    })
+    .handler(router as never);
+
+  return (event, context) => handler(event, context ?? ({} as Context)) as Promise<APIGatewayProxyResultV2>;
+}

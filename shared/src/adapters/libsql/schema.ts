@@ -1,0 +1,260 @@
+/**
+ * Drizzle table definitions: the typed view of the store. The DDL lives in
+ * `shared/migrations/*.sql` (drizzle cannot declare FTS5 tables or vector
+ * columns); `test/integration/store/schema.test.ts` checks the two agree.
+ *
+ * Every derived datum records the revision it was computed from, so freshness
+ * is a comparison and every task is idempotent (DESIGN.md §2.3).
+ */
+import { sql } from "drizzle-orm";
+import { integer, primaryKey, real, sqliteTable, text, index } from "drizzle-orm/sqlite-core";
+
+export const resources = sqliteTable(
+  "resources",
+  {
+    id: text("id").primaryKey(),
+    url: text("url"),
+    source: text("source"),
+    title: text("title"),
+    description: text("description"),
+    /** Author names as given or extracted (JSON array of strings). */
+    authors: text("authors", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    language: text("language"),
+    contentType: text("content_type"),
+    /** What the client sent: a URL to fetch, or content (base64 for PDF). Kept so ingestion can be retried. */
+    inputUrl: text("input_url"),
+    inputContent: text("input_content"),
+    inputContentType: text("input_content_type"),
+    /** Metadata the client supplied wins over extracted metadata. */
+    providedMetadata: text("provided_metadata", { mode: "json" }).$type<ProvidedMetadata>().notNull().default(sql`'{}'`),
+    content: text("content"),
+    contentHash: text("content_hash"),
+    /** Bumped on every change; search index and quality follow it. */
+    revision: integer("revision").notNull().default(0),
+    contentRevision: integer("content_revision").notNull().default(0),
+    metadataRevision: integer("metadata_revision").notNull().default(0),
+    ingestionStatus: text("ingestion_status").$type<IngestionStatus>().notNull().default("pending"),
+    ingestionError: text("ingestion_error"),
+    ingestedAt: text("ingested_at"),
+    embeddedRevision: integer("embedded_revision").notNull().default(0),
+    indexedRevision: integer("indexed_revision").notNull().default(0),
+    qualityRevision: integer("quality_revision").notNull().default(0),
+    qualityScore: real("quality_score"),
+    qualityDimensions: text("quality_dimensions", { mode: "json" }).$type<Record<string, number>>(),
+    classifiedRevision: integer("classified_revision").notNull().default(0),
+    graphRevision: integer("graph_revision").notNull().default(0),
+    authorsRevision: integer("authors_revision").notNull().default(0),
+    batchId: text("batch_id"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("resources_hash_idx").on(t.contentHash), index("resources_batch_idx").on(t.batchId), index("resources_created_idx").on(t.createdAt, t.id)],
+);
+
+export type IngestionStatus = "pending" | "processing" | "completed" | "failed";
+export interface ProvidedMetadata {
+  title?: string;
+  description?: string;
+  authors?: string[];
+  source?: string;
+}
+
+export const citations = sqliteTable(
+  "citations",
+  {
+    sourceId: text("source_id").notNull(),
+    kind: text("kind").$type<"url" | "doi" | "arxiv">().notNull(),
+    value: text("value").notNull(),
+    raw: text("raw").notNull(),
+    targetId: text("target_id"),
+    contentRevision: integer("content_revision").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sourceId, t.kind, t.value] }), index("citations_target_idx").on(t.kind, t.value)],
+);
+
+/** The keys (url, doi, arxiv) a resource is known by, so later citations find it. */
+export const resourceKeys = sqliteTable(
+  "resource_keys",
+  {
+    kind: text("kind").notNull(),
+    value: text("value").notNull(),
+    resourceId: text("resource_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.value, t.resourceId] }), index("resource_keys_resource_idx").on(t.resourceId)],
+);
+
+export const authors = sqliteTable(
+  "authors",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull(),
+    canonicalName: text("canonical_name").notNull(),
+    variants: text("variants", { mode: "json" }).$type<string[]>().notNull(),
+  },
+  (t) => [index("authors_key_idx").on(t.key)],
+);
+
+export const resourceAuthors = sqliteTable(
+  "resource_authors",
+  {
+    resourceId: text("resource_id").notNull(),
+    position: integer("position").notNull(),
+    authorId: text("author_id").notNull(),
+    rawName: text("raw_name").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceId, t.position] }), index("resource_authors_author_idx").on(t.authorId)],
+);
+
+export const categories = sqliteTable(
+  "categories",
+  {
+    resourceId: text("resource_id").notNull(),
+    category: text("category").notNull(),
+    source: text("source").$type<"predicted" | "manual">().notNull(),
+    confidence: real("confidence").notNull(),
+    modelVersion: integer("model_version"),
+    contentRevision: integer("content_revision").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceId, t.source, t.category] })],
+);
+
+export const interactions = sqliteTable(
+  "interactions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id").notNull(),
+    resourceId: text("resource_id").notNull(),
+    type: text("type").notNull(),
+    strength: real("strength").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("interactions_user_idx").on(t.userId, t.createdAt)],
+);
+
+export const userProfiles = sqliteTable("user_profiles", {
+  userId: text("user_id").primaryKey(),
+  /** Counted in the same write as each interaction: the every-10th rule reads it. */
+  interactionCount: integer("interaction_count").notNull().default(0),
+  refreshedCount: integer("refreshed_count").notNull().default(0),
+  refreshCount: integer("refresh_count").notNull().default(0),
+  vector: text("vector", { mode: "json" }).$type<number[]>(),
+  topResourceIds: text("top_resource_ids", { mode: "json" }).$type<string[]>(),
+  refreshedAt: text("refreshed_at"),
+});
+
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    payload: text("payload", { mode: "json" }).$type<unknown>().notNull(),
+    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: text("created_at").notNull(),
+    publishedAt: text("published_at"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [index("outbox_pending_idx").on(t.publishedAt, t.createdAt)],
+);
+
+export const taskRuns = sqliteTable(
+  "task_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    task: text("task").notNull(),
+    resourceId: text("resource_id"),
+    messageId: text("message_id"),
+    attempt: integer("attempt").notNull(),
+    status: text("status").$type<TaskStatus>().notNull(),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+    durationMs: real("duration_ms"),
+    error: text("error"),
+    stack: text("stack"),
+    correlationId: text("correlation_id"),
+    revision: integer("revision"),
+    detail: text("detail"),
+  },
+  (t) => [index("task_runs_task_idx").on(t.task, t.id), index("task_runs_resource_idx").on(t.resourceId, t.id), index("task_runs_started_idx").on(t.startedAt)],
+);
+export type TaskStatus = "running" | "succeeded" | "skipped" | "retrying" | "failed";
+
+export const batches = sqliteTable("batches", {
+  id: text("id").primaryKey(),
+  total: integer("total").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const classifierModels = sqliteTable("classifier_models", {
+  version: integer("version").primaryKey(),
+  trainedAt: text("trained_at").notNull(),
+  labelsFingerprint: text("labels_fingerprint").notNull(),
+  accuracy: real("accuracy").notNull(),
+  examples: integer("examples").notNull(),
+  model: text("model").notNull(),
+  active: integer("active", { mode: "boolean" }).notNull().default(false),
+});
+
+export const qualityFlags = sqliteTable(
+  "quality_flags",
+  {
+    resourceId: text("resource_id").notNull(),
+    kind: text("kind").$type<"degraded" | "outlier">().notNull(),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceId, t.kind] })],
+);
+
+/** Last known quality per resource as seen by the degradation job. */
+export const qualitySnapshots = sqliteTable("quality_snapshots", {
+  resourceId: text("resource_id").primaryKey(),
+  score: real("score").notNull(),
+  takenAt: text("taken_at").notNull(),
+});
+
+export const jobRuns = sqliteTable("job_runs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  job: text("job").notNull(),
+  startedAt: text("started_at").notNull(),
+  finishedAt: text("finished_at"),
+  status: text("status").notNull(),
+  summary: text("summary", { mode: "json" }).$type<Record<string, unknown>>(),
+});
+
+export const resourceStats = sqliteTable("resource_stats", {
+  resourceId: text("resource_id").primaryKey(),
+  reads: integer("reads").notNull().default(0),
+});
+
+export const queryStats = sqliteTable(
+  "query_stats",
+  {
+    query: text("query").notNull(),
+    mode: text("mode").notNull(),
+    count: integer("count").notNull().default(0),
+    lastAt: text("last_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.query, t.mode] })],
+);
+
+export const schema = {
+  resources,
+  citations,
+  resourceKeys,
+  authors,
+  resourceAuthors,
+  categories,
+  interactions,
+  userProfiles,
+  outbox,
+  taskRuns,
+  batches,
+  classifierModels,
+  qualityFlags,
+  qualitySnapshots,
+  jobRuns,
+  resourceStats,
+  queryStats,
+};
+

@@ -1,0 +1,113 @@
+/**
+ * The store: one libSQL client per process (a local file or a libSQL server),
+ * a drizzle view over it, and `write()` for atomic changes. Migrations run at
+ * start (`migrate`). Figures for monitoring come from `stats()`.
+ */
+import path from "node:path";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createClient, type Client, type InStatement, type Transaction } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { migrate as drizzleMigrate } from "drizzle-orm/libsql/migrator";
+import { Mutex } from "../../util/mutex";
+import { schema } from "./schema";
+import { StoreStats } from "./storeStats";
+
+export type Db = LibSQLDatabase<typeof schema>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../migrations");
+
+export interface StoreOptions {
+  url: string;
+  authToken?: string | undefined;
+  /** Concurrent statements allowed (requirement 8: a bounded pool). */
+  maxConcurrency?: number;
+  /** Idle time after which the next use runs a health check first. */
+  idleCheckMs?: number;
+}
+
+export class Store {
+  readonly db: Db;
+  readonly stats: StoreStats;
+  readonly #writes = new Mutex();
+  readonly #isFile: boolean;
+
+  private constructor(
+    readonly client: Client,
+    readonly url: string,
+    stats: StoreStats,
+  ) {
+    this.stats = stats;
+    this.db = drizzle(client, { schema });
+    this.#isFile = url.startsWith("file:");
+  }
+
+  static open(options: StoreOptions): Store {
+    if (options.url.startsWith("file:")) {
+      const file = options.url.slice("file:".length);
+      if (file && file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    }
+    const raw = createClient({
+      url: options.url,
+      authToken: options.authToken,
+      // Busy timeout for the file lock held by *other* processes (workers).
+      timeout: 15_000,
+      concurrency: options.maxConcurrency ?? 20,
+    });
+    const stats = new StoreStats(options.maxConcurrency ?? 20, options.idleCheckMs ?? 30_000);
+    return new Store(stats.instrument(raw), options.url, stats);
+  }
+
+  /** Applies pending migrations (drizzle journal + custom FTS5/vector SQL). */
+  async migrate(): Promise<void> {
+    if (this.#isFile) {
+      // WAL lets readers in other processes proceed while one process writes.
+      await this.client.execute("PRAGMA journal_mode=WAL");
+    }
+    await this.#writes.run(() => drizzleMigrate(this.db, { migrationsFolder: MIGRATIONS_DIR }));
+  }
+
+  /** Runs `fn` in one write transaction; writes of this process are serialised. */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#writes.run(() => this.db.transaction(fn));
+  }
+
+  /** Raw statements in one write transaction (FTS5 and vector writes). */
+  writeBatch(statements: InStatement[]): Promise<void> {
+    return this.#writes.run(async () => {
+      await this.client.batch(statements, "write");
+    });
+  }
+
+  /** Raw statements and drizzle work in one transaction. */
+  writeRaw<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.#writes.run(async () => {
+      const tx = await this.client.transaction("write");
+      try {
+        const out = await fn(tx);
+        await tx.commit();
+        return out;
+      } catch (e) {
+        await tx.rollback().catch(() => undefined);
+        throw e;
+      } finally {
+        tx.close();
+      }
+    });
+  }
+
+  async healthCheck(): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
+    const t0 = performance.now();
+    try {
+      await this.client.execute("SELECT 1");
+      return { ok: true, latencyMs: performance.now() - t0 };
+    } catch (e) {
+      return { ok: false, latencyMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

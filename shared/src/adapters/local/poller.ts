@@ -1,0 +1,223 @@
+/**
+ * What Lambda's SQS event source mapping does, for the local runtime: long-poll
+ * a queue, gather up to `batchSize` messages within the batching window, invoke
+ * the handler, delete what succeeded (partial batch responses), leave failures
+ * to their visibility timeout. Concurrency follows the route's priority tier
+ * and grows with queue depth (requirement 15.4); `stop()` lets in-flight
+ * batches finish (requirement 15.5).
+ */
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { SQSEvent, SQSRecord } from "aws-lambda";
+import { capacityFor } from "../../events/priority";
+import type { Route } from "../../events/routing";
+import { visibilityTimeoutSeconds } from "../../events/routing";
+import type { SqsHandler } from "../../tasks/sqsConsumer";
+import { logger } from "../../observability/logger";
+import { errorMessage } from "../../errors";
+
+export interface PollerStats {
+  queue: string;
+  task: string;
+  alive: boolean;
+  concurrency: number;
+  activeBatches: number;
+  activeMessages: number;
+  processed: number;
+  failed: number;
+  batches: number;
+  lastHeartbeat: string | null;
+}
+
+export interface PollerOptions {
+  sqs: SQSClient;
+  route: Route;
+  queueUrl: string;
+  queueArn: string;
+  handler: SqsHandler;
+  /** Long-poll wait; short enough that stop() is prompt. */
+  waitTimeSeconds?: number;
+  /** Fixed concurrency instead of the tier's (tests). */
+  concurrency?: number;
+  maxConcurrency?: number;
+  region?: string;
+}
+
+export class QueuePoller {
+  readonly #opts: PollerOptions;
+  #running = false;
+  #loops = new Set<Promise<void>>();
+  #abort = new AbortController();
+  #scaler: NodeJS.Timeout | undefined;
+  readonly stats: PollerStats;
+
+  constructor(opts: PollerOptions) {
+    this.#opts = opts;
+    const tier = capacityFor(opts.route.priority);
+    this.stats = {
+      queue: opts.queueUrl,
+      task: opts.route.task,
+      alive: false,
+      concurrency: opts.concurrency ?? tier.localConcurrency,
+      activeBatches: 0,
+      activeMessages: 0,
+      processed: 0,
+      failed: 0,
+      batches: 0,
+      lastHeartbeat: null,
+    };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.stats.alive = true;
+    this.#abort = new AbortController();
+    for (let i = 0; i < this.stats.concurrency; i++) this.#spawnLoop();
+    if (this.#opts.concurrency === undefined) {
+      this.#scaler = setInterval(() => void this.#scale(), 2_000);
+      this.#scaler.unref();
+    }
+  }
+
+  /** Stops receiving and waits for in-flight batches to finish. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    if (this.#scaler) clearInterval(this.#scaler);
+    this.#abort.abort();
+    await Promise.allSettled([...this.#loops]);
+    this.stats.alive = false;
+  }
+
+  #spawnLoop(): void {
+    const loop = this.#loop().finally(() => this.#loops.delete(loop));
+    this.#loops.add(loop);
+  }
+
+  /** Adds receive loops while the queue is deep, up to the tier's maximum. */
+  async #scale(): Promise<void> {
+    if (!this.#running) return;
+    const max = this.#opts.maxConcurrency ?? capacityFor(this.#opts.route.priority).localMaxConcurrency;
+    try {
+      const res = await this.#opts.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: this.#opts.queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
+      );
+      const depth = Number(res.Attributes?.ApproximateNumberOfMessages ?? 0);
+      const wanted = Math.min(max, Math.max(this.stats.concurrency, Math.ceil(depth / Math.max(1, this.#opts.route.batchSize))));
+      while (this.#running && this.stats.concurrency < wanted) {
+        this.stats.concurrency++;
+        this.#spawnLoop();
+      }
+    } catch {
+      // Depth unknown this round; keep the current concurrency.
+    }
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#running) {
+      let messages: Message[] = [];
+      try {
+        messages = await this.#gather();
+      } catch (e) {
+        if (!this.#running) break;
+        logger.warn("poller receive failed; retrying", { task: this.#opts.route.task, error: errorMessage(e) });
+        await sleep(1_000);
+        continue;
+      }
+      this.stats.lastHeartbeat = new Date().toISOString();
+      if (messages.length === 0) continue;
+      await this.#invoke(messages);
+    }
+  }
+
+  /** Receives up to batchSize messages, waiting at most the batching window once one has arrived. */
+  async #gather(): Promise<Message[]> {
+    const { route, sqs, queueUrl } = this.#opts;
+    const out: Message[] = [];
+    const windowMs = route.batchWindowSeconds * 1000;
+    let deadline = Number.POSITIVE_INFINITY;
+    while (this.#running && out.length < route.batchSize) {
+      const remaining = deadline - Date.now();
+      if (out.length > 0 && (windowMs === 0 || remaining <= 0)) break;
+      const wait = out.length === 0 ? (this.#opts.waitTimeSeconds ?? 2) : Math.min(20, Math.max(1, Math.ceil(remaining / 1000)));
+      const res = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, route.batchSize - out.length),
+          WaitTimeSeconds: wait,
+          VisibilityTimeout: visibilityTimeoutSeconds(route),
+          MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp", "ApproximateFirstReceiveTimestamp"],
+          MessageAttributeNames: ["All"],
+        }),
+        { abortSignal: this.#abort.signal },
+      );
+      const got = res.Messages ?? [];
+      if (got.length === 0 && out.length === 0) return out;
+      if (out.length === 0 && got.length > 0) deadline = Date.now() + windowMs;
+      out.push(...got);
+      if (windowMs === 0) break;
+    }
+    return out;
+  }
+
+  async #invoke(messages: Message[]): Promise<void> {
+    const { route, sqs, queueUrl } = this.#opts;
+    this.stats.activeBatches++;
+    this.stats.activeMessages += messages.length;
+    this.stats.batches++;
+    try {
+      const event: SQSEvent = { Records: messages.map((m) => this.#toRecord(m)) };
+      let failedIds = new Set<string>();
+      try {
+        const res = await this.#opts.handler(event);
+        failedIds = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
+      } catch (e) {
+        // A handler crash fails the whole batch, exactly as on Lambda.
+        logger.error("task handler threw; the batch will be retried", { task: route.task, error: errorMessage(e) });
+        failedIds = new Set(messages.map((m) => m.MessageId ?? ""));
+      }
+      const done = messages.filter((m) => !failedIds.has(m.MessageId ?? ""));
+      this.stats.processed += done.length;
+      this.stats.failed += messages.length - done.length;
+      for (let i = 0; i < done.length; i += 10) {
+        const chunk = done.slice(i, i + 10);
+        await sqs
+          .send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? "" })) }))
+          .catch((e: unknown) => logger.warn("delete failed; the message will be redelivered and skipped as done", { error: errorMessage(e) }));
+      }
+    } finally {
+      this.stats.activeBatches--;
+      this.stats.activeMessages -= messages.length;
+    }
+  }
+
+  #toRecord(m: Message): SQSRecord {
+    const attrs = m.Attributes ?? {};
+    return {
+      messageId: m.MessageId ?? "",
+      receiptHandle: m.ReceiptHandle ?? "",
+      body: m.Body ?? "",
+      attributes: {
+        ApproximateReceiveCount: attrs.ApproximateReceiveCount ?? "1",
+        SentTimestamp: attrs.SentTimestamp ?? String(Date.now()),
+        SenderId: "local",
+        ApproximateFirstReceiveTimestamp: attrs.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? "",
+      eventSource: "aws:sqs",
+      eventSourceARN: this.#opts.queueArn,
+      awsRegion: this.#opts.region ?? "us-east-1",
+    };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,71 @@
+/**
+ * Classifier model versions in the store. The first use trains version 1 from
+ * the seed corpus plus manual labels; the retraining job adds versions and
+ * switches only when held-out accuracy does not drop. Loaded models are kept
+ * per process, keyed by version.
+ */
+import { desc, eq } from "drizzle-orm";
+import { categories, classifierModels, resources } from "../adapters/libsql/schema";
+import { deserialize, evaluate, holdOutSplit, labelsFingerprint, serialize, train, type ClassifierModel, type LabelledExample } from "../domain/classifier";
+import { seedExamples } from "../domain/taxonomySeed";
+import type { AppContext } from "./context";
+
+let loaded: { version: number; model: ClassifierModel } | undefined;
+
+/** Seed corpus + resources a person labelled (`manual` categories). */
+export async function labelledExamples(ctx: AppContext): Promise<LabelledExample[]> {
+  const manual = await ctx.store.db
+    .select({ text: resources.content, title: resources.title, category: categories.category })
+    .from(categories)
+    .innerJoin(resources, eq(resources.id, categories.resourceId))
+    .where(eq(categories.source, "manual"));
+  return [
+    ...seedExamples(),
+    ...manual.filter((m) => m.text).map((m) => ({ text: `${m.title ?? ""}\n${m.text ?? ""}`, category: m.category })),
+  ];
+}
+
+export interface TrainedVersion {
+  version: number;
+  accuracy: number;
+  examples: number;
+  fingerprint: string;
+  model: ClassifierModel;
+}
+
+export function trainVersion(examples: LabelledExample[], version: number): TrainedVersion {
+  const { training, heldOut } = holdOutSplit(examples);
+  const candidate = train(training);
+  const accuracy = evaluate(candidate, heldOut).accuracy;
+  // The served model learns from every example; held-out accuracy is measured before that.
+  return { version, accuracy, examples: examples.length, fingerprint: labelsFingerprint(examples), model: train(examples) };
+}
+
+export async function activeModel(ctx: AppContext): Promise<{ version: number; model: ClassifierModel }> {
+  const row = await ctx.store.db.query.classifierModels.findFirst({ where: eq(classifierModels.active, true), orderBy: desc(classifierModels.version) });
+  if (row) {
+    if (loaded?.version !== row.version) loaded = { version: row.version, model: deserialize(row.model) };
+    return loaded;
+  }
+  const trained = trainVersion(await labelledExamples(ctx), 1);
+  await ctx.store.write(async (tx) => {
+    await tx
+      .insert(classifierModels)
+      .values({
+        version: 1,
+        trainedAt: new Date().toISOString(),
+        labelsFingerprint: trained.fingerprint,
+        accuracy: trained.accuracy,
+        examples: trained.examples,
+        model: serialize(trained.model),
+        active: true,
+      })
+      .onConflictDoNothing();
+  });
+  loaded = { version: 1, model: trained.model };
+  return loaded;
+}
+
+export function forgetLoadedModel(): void {
+  loaded = undefined;
+}

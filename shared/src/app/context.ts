@@ -1,0 +1,22 @@
+/**
+ * Everything a use case or a task needs, assembled once per process by a
+ * composition root (`functions/src/compose.ts` on AWS, `local/src/stack.ts` locally).
+ */
+import type { AppConfig } from "../config";
+import type { Store } from "../adapters/libsql/store";
+import type { Cache } from "../ports/cache";
+import type { Embedder } from "../ports/embedder";
+import type { EventEmitter } from "../events/emitter";
+import type { OutboxRelay } from "../outbox/outbox";
+import type { Route } from "../events/routing";
+
+export interface AppContext {
+  config: AppConfig;
+  store: Store;
+  cache: Cache;
+  embedder: Embedder;
+  emitter: EventEmitter;
+  relay: OutboxRelay;
+  /** The routing table in force (requirement values, or test overrides). */
+  routes: Route[];
+}

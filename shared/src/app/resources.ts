@@ -1,0 +1,301 @@
+/**
+ * Resource use cases: create (ingestion is queued), update (emits exactly the
+ * events that describe the change), delete, read, list and freshness status.
+ */
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { categories, citations, resourceAuthors, resourceKeys, resources, type ProvidedMetadata } from "../adapters/libsql/schema";
+import { NotFoundError, HttpError } from "../errors";
+import { newId, sha256 } from "../util/ids";
+import { CacheUnavailableError } from "../ports/cache";
+import { extractDocument } from "../ingest/extract";
+import type { extractCitations } from "../ingest/citations";
+import { makeEvent } from "../outbox/events";
+import { stage } from "../outbox/outbox";
+import { logger } from "../observability/logger";
+import type { AppContext } from "./context";
+import { writeWithEvents } from "./unitOfWork";
+import { replaceCitations } from "./citationsStore";
+
+export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
+
+export interface CreateResourceInput {
+  url?: string;
+  content?: string;
+  contentType?: ContentType;
+  title?: string;
+  description?: string;
+  authors?: string[];
+  source?: string;
+  batchId?: string | null;
+}
+
+export interface UpdateResourceInput {
+  title?: string;
+  description?: string;
+  authors?: string[];
+  source?: string;
+  content?: string;
+  contentType?: Exclude<ContentType, "application/pdf">;
+}
+
+type ResourceRow = typeof resources.$inferSelect;
+
+export async function createResource(ctx: AppContext, input: CreateResourceInput, correlationId: string): Promise<{ id: string; status: "pending" }> {
+  const [created] = await createResources(ctx, [input], correlationId);
+  return created!;
+}
+
+/** Creates resources in one transaction; each one's ingestion is queued. */
+export async function createResources(ctx: AppContext, inputs: readonly CreateResourceInput[], correlationId: string): Promise<Array<{ id: string; status: "pending" }>> {
+  const now = new Date().toISOString();
+  const rows = inputs.map((input) => {
+    const provided: ProvidedMetadata = {};
+    if (input.title) provided.title = input.title;
+    if (input.description) provided.description = input.description;
+    if (input.authors?.length) provided.authors = input.authors;
+    if (input.source) provided.source = input.source;
+    return {
+      id: newId(),
+      url: input.url ?? null,
+      source: input.source ?? null,
+      title: input.title ?? null,
+      description: input.description ?? null,
+      authors: input.authors ?? [],
+      inputUrl: input.url ?? null,
+      inputContent: input.content ?? null,
+      inputContentType: input.contentType ?? null,
+      providedMetadata: provided,
+      batchId: input.batchId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+  });
+  await writeWithEvents(ctx, correlationId, async (tx, emit) => {
+    for (const row of rows) {
+      await tx.insert(resources).values(row);
+      emit("resource.created", { resourceId: row.id, revision: 0 });
+      emit("ingestion.requested", { resourceId: row.id, batchId: row.batchId });
+    }
+  });
+  return rows.map((r) => ({ id: r.id, status: "pending" as const }));
+}
+
+export async function loadResource(ctx: AppContext, id: string): Promise<ResourceRow> {
+  const row = await ctx.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
+  if (!row) throw new NotFoundError(`resource ${id}`);
+  return row;
+}
+
+export async function updateResource(ctx: AppContext, id: string, patch: UpdateResourceInput, correlationId: string): Promise<ResourceView> {
+  const current = await loadResource(ctx, id);
+  let newText: string | undefined;
+  let newCitations: ReturnType<typeof extractCitations> = [];
+  if (patch.content !== undefined) {
+    if (current.ingestionStatus === "pending" || current.ingestionStatus === "processing") {
+      throw new HttpError(409, "resource is still being ingested; update its content once ingestion has completed");
+    }
+    const doc = await extractDocument({ bytes: new TextEncoder().encode(patch.content), contentType: patch.contentType ?? "text/plain", url: current.url });
+    newText = doc.text;
+    newCitations = doc.citations;
+  }
+  const contentChanged = newText !== undefined && sha256(newText) !== current.contentHash;
+  const metadataChanges: Partial<ResourceRow> = {};
+  if (patch.title !== undefined && patch.title !== current.title) metadataChanges.title = patch.title;
+  if (patch.description !== undefined && patch.description !== current.description) metadataChanges.description = patch.description;
+  if (patch.source !== undefined && patch.source !== current.source) metadataChanges.source = patch.source;
+  if (patch.authors !== undefined && JSON.stringify(patch.authors) !== JSON.stringify(current.authors)) metadataChanges.authors = patch.authors;
+  const metadataChanged = Object.keys(metadataChanges).length > 0;
+  if (!contentChanged && !metadataChanged) return toView(current, await categoriesOf(ctx, id));
+
+  await writeWithEvents(ctx, correlationId, async (tx, emit) => {
+    // Re-read inside the transaction: revisions are bumped from the stored value, never from a stale copy.
+    const row = await tx.query.resources.findFirst({ where: eq(resources.id, id) });
+    if (!row) throw new NotFoundError(`resource ${id}`);
+    const revision = row.revision + 1;
+    const contentRevision = row.contentRevision + (contentChanged ? 1 : 0);
+    const metadataRevision = row.metadataRevision + (metadataChanged ? 1 : 0);
+    const provided = { ...row.providedMetadata };
+    if (metadataChanges.title !== undefined) provided.title = metadataChanges.title ?? undefined;
+    if (metadataChanges.description !== undefined) provided.description = metadataChanges.description ?? undefined;
+    if (metadataChanges.source !== undefined) provided.source = metadataChanges.source ?? undefined;
+    if (metadataChanges.authors !== undefined) provided.authors = metadataChanges.authors;
+    const contentHash = contentChanged ? sha256(newText!) : row.contentHash;
+    await tx
+      .update(resources)
+      .set({
+        ...metadataChanges,
+        ...(contentChanged ? { content: newText!, contentHash, contentType: patch.contentType ?? "text/plain" } : {}),
+        providedMetadata: provided,
+        revision,
+        contentRevision,
+        metadataRevision,
+        updatedAt: new Date().toISOString(),
+      })
+      .where(eq(resources.id, id));
+    const revs = { resourceId: id, revision, contentRevision, metadataRevision };
+    const changed: Array<"content" | "metadata"> = [];
+    if (contentChanged) changed.push("content");
+    if (metadataChanged) changed.push("metadata");
+    emit("resource.updated", { ...revs, changed });
+    if (contentChanged) {
+      await replaceCitations(tx, id, contentRevision, newCitations);
+      emit("resource.content_changed", { ...revs, contentHash: contentHash! });
+      emit("citations.extracted", { resourceId: id, contentRevision, count: newCitations.length });
+    }
+    if (metadataChanged) emit("resource.metadata_changed", revs);
+    if (metadataChanges.authors !== undefined) emit("authors.extracted", { resourceId: id, metadataRevision, count: metadataChanges.authors?.length ?? 0 });
+  });
+  await invalidateNow(ctx, [`resource:${id}`], correlationId);
+  const updated = await loadResource(ctx, id);
+  return toView(updated, await categoriesOf(ctx, id));
+}
+
+export async function deleteResource(ctx: AppContext, id: string, correlationId: string): Promise<void> {
+  const current = await loadResource(ctx, id);
+  await writeWithEvents(ctx, correlationId, async (tx, emit) => {
+    await tx.delete(resources).where(eq(resources.id, id));
+    await tx.run(sql`DELETE FROM resources_fts WHERE resource_id = ${id}`);
+    await tx.run(sql`DELETE FROM resource_embeddings WHERE resource_id = ${id}`);
+    await tx.delete(citations).where(eq(citations.sourceId, id));
+    await tx.update(citations).set({ targetId: null }).where(eq(citations.targetId, id));
+    await tx.delete(resourceKeys).where(eq(resourceKeys.resourceId, id));
+    await tx.delete(categories).where(eq(categories.resourceId, id));
+    await tx.delete(resourceAuthors).where(eq(resourceAuthors.resourceId, id));
+    emit("resource.deleted", { resourceId: id, contentHash: current.contentHash });
+  });
+  await invalidateNow(ctx, [`resource:${id}`, "search", "graph"], correlationId);
+}
+
+/**
+ * Invalidates before the caller answers, so a read after the answer never sees
+ * the old value. If Redis is unreachable the request still succeeds and the
+ * invalidation is queued (the cache-invalidation task retries it).
+ */
+export async function invalidateNow(ctx: AppContext, tags: string[], correlationId: string): Promise<void> {
+  try {
+    await ctx.cache.invalidate({ tags });
+  } catch (e) {
+    if (!(e instanceof CacheUnavailableError)) logger.warn("cache invalidation failed", { error: String(e) });
+    const event = makeEvent("cache.invalidation_requested", { keys: [], tags, patterns: [] }, correlationId);
+    await ctx.store.write(async (tx) => {
+      await stage(tx, [event]);
+    });
+    await ctx.relay.publishStaged([event]);
+  }
+}
+
+export interface ResourceView {
+  id: string;
+  url: string | null;
+  title: string | null;
+  description: string | null;
+  authors: string[];
+  language: string | null;
+  contentType: string | null;
+  source: string | null;
+  ingestion: { status: string; error: string | null; ingestedAt: string | null };
+  revision: number;
+  contentRevision: number;
+  metadataRevision: number;
+  contentLength: number;
+  quality: { score: number | null; dimensions: Record<string, number> | null };
+  categories: Array<{ category: string; confidence: number; source: string }>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export async function categoriesOf(ctx: AppContext, id: string) {
+  return ctx.store.db
+    .select({ category: categories.category, confidence: categories.confidence, source: categories.source })
+    .from(categories)
+    .where(eq(categories.resourceId, id))
+    .orderBy(desc(categories.confidence));
+}
+
+export function toView(row: ResourceRow, cats: ResourceView["categories"]): ResourceView {
+  return {
+    id: row.id,
+    url: row.url,
+    title: row.title,
+    description: row.description,
+    authors: row.authors,
+    language: row.language,
+    contentType: row.contentType,
+    source: row.source,
+    ingestion: { status: row.ingestionStatus, error: row.ingestionError, ingestedAt: row.ingestedAt },
+    revision: row.revision,
+    contentRevision: row.contentRevision,
+    metadataRevision: row.metadataRevision,
+    contentLength: row.content?.length ?? 0,
+    quality: { score: row.qualityScore, dimensions: row.qualityDimensions ?? null },
+    categories: cats,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** A resource as the API shows it, read through the cache. */
+export async function getResourceView(ctx: AppContext, id: string): Promise<ResourceView> {
+  return ctx.cache.getOrLoad("resource", id, async () => toView(await loadResource(ctx, id), await categoriesOf(ctx, id)), { tags: [`resource:${id}`] });
+}
+
+export async function getResourceContent(ctx: AppContext, id: string): Promise<{ id: string; contentRevision: number; content: string | null }> {
+  const row = await loadResource(ctx, id);
+  return { id, contentRevision: row.contentRevision, content: row.content };
+}
+
+export async function listResources(ctx: AppContext, opts: { limit: number; cursor?: string | undefined; status?: string | undefined }) {
+  const conditions = [];
+  if (opts.cursor) conditions.push(lt(resources.id, opts.cursor));
+  if (opts.status) conditions.push(eq(resources.ingestionStatus, opts.status as ResourceRow["ingestionStatus"]));
+  const rows = await ctx.store.db
+    .select()
+    .from(resources)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(resources.id))
+    .limit(opts.limit + 1);
+  const page = rows.slice(0, opts.limit);
+  return {
+    items: page.map((r) => toView(r, [])),
+    nextCursor: rows.length > opts.limit ? (page[page.length - 1]?.id ?? null) : null,
+  };
+}
+
+export interface ResourceStatus {
+  id: string;
+  ingestion: { status: string; error: string | null };
+  revision: number;
+  contentRevision: number;
+  metadataRevision: number;
+  derived: {
+    embedding: { revision: number; current: boolean };
+    searchIndex: { revision: number; current: boolean };
+    quality: { revision: number; current: boolean };
+    classification: { revision: number; current: boolean };
+  };
+  upToDate: boolean;
+}
+
+/** Freshness is a comparison of revisions: derived data records what it was computed from. */
+export function statusOf(row: ResourceRow): ResourceStatus {
+  const ingested = row.ingestionStatus === "completed";
+  const derived = {
+    embedding: { revision: row.embeddedRevision, current: ingested && row.embeddedRevision >= row.contentRevision },
+    searchIndex: { revision: row.indexedRevision, current: ingested && row.indexedRevision >= row.revision },
+    quality: { revision: row.qualityRevision, current: ingested && row.qualityRevision >= row.revision },
+    classification: { revision: row.classifiedRevision, current: ingested && row.classifiedRevision >= row.contentRevision },
+  };
+  return {
+    id: row.id,
+    ingestion: { status: row.ingestionStatus, error: row.ingestionError },
+    revision: row.revision,
+    contentRevision: row.contentRevision,
+    metadataRevision: row.metadataRevision,
+    derived,
+    upToDate: ingested && Object.values(derived).every((d) => d.current),
+  };
+}
+
+export async function getStatus(ctx: AppContext, id: string): Promise<ResourceStatus> {
+  return statusOf(await loadResource(ctx, id));
+}

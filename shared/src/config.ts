@@ -1,0 +1,126 @@
+/**
+ * Configuration from the environment, parsed once and validated. Secrets
+ * (API key, libSQL token) come from the environment or, on AWS, from Secrets
+ * Manager through the composition root; never from code.
+ */
+import path from "node:path";
+import { z } from "zod";
+import type { RouteOverrides } from "./events/routing";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const envSchema = z.object({
+  RUNTIME: z.enum(["local", "aws"]).default("local"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  DATA_DIR: z.string().default("./data"),
+  LIBSQL_URL: z.string().optional(),
+  LIBSQL_AUTH_TOKEN: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  REDIS_CLUSTER: bool.default(false),
+  API_KEY: z.string().min(8, "API_KEY must be at least 8 characters").optional(),
+  TASK_MODE: z.enum(["queued", "inline"]).default("queued"),
+  EVENT_BUS_NAME: z.string().default("neo-alexandria"),
+  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("alexandria"),
+  SQS_ENDPOINT: z.string().optional(),
+  AWS_REGION: z.string().default("us-east-1"),
+  EMBEDDER: z.enum(["local", "bedrock"]).default("local"),
+  BEDROCK_MODEL_ID: z.string().default("amazon.titan-embed-text-v2:0"),
+  ALLOW_FILE_URLS: bool.optional(),
+  FILE_ALLOWED_DIRS: z.string().optional(),
+  ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  MAX_DOCUMENT_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  MAX_REQUEST_BYTES: z.coerce.number().int().positive().default(15 * 1024 * 1024),
+  /** JSON of per-task route overrides, e.g. {"embedding":{"delaySeconds":0}}. */
+  ROUTE_OVERRIDES: z.string().optional(),
+  /** Fault injection for tests and benchmarks only: share of task executions that fail transiently. */
+  FAULT_TRANSIENT_RATE: z.coerce.number().min(0).max(1).default(0),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export interface AppConfig {
+  runtime: "local" | "aws";
+  port: number;
+  host: string;
+  dataDir: string;
+  libsqlUrl: string;
+  libsqlAuthToken: string | undefined;
+  redisUrl: string | undefined;
+  redisCluster: boolean;
+  apiKey: string | undefined;
+  taskMode: "queued" | "inline";
+  eventBusName: string;
+  queuePrefix: string;
+  sqsEndpoint: string | undefined;
+  awsRegion: string;
+  embedder: "local" | "bedrock";
+  bedrockModelId: string;
+  fetch: {
+    allowFileUrls: boolean;
+    allowedFileRoots: string[];
+    allowPrivateNetworks: boolean;
+    timeoutMs: number;
+    maxBytes: number;
+  };
+  maxRequestBytes: number;
+  routeOverrides: RouteOverrides | undefined;
+  faultTransientRate: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const allowFileUrls = e.ALLOW_FILE_URLS ?? e.RUNTIME === "local";
+  let routeOverrides: RouteOverrides | undefined;
+  if (e.ROUTE_OVERRIDES) {
+    try {
+      routeOverrides = JSON.parse(e.ROUTE_OVERRIDES) as RouteOverrides;
+    } catch {
+      throw new ConfigError("invalid configuration: ROUTE_OVERRIDES is not valid JSON");
+    }
+  }
+  return {
+    runtime: e.RUNTIME,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    libsqlUrl: e.LIBSQL_URL ?? `file:${path.join(dataDir, "alexandria.db")}`,
+    libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+    redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER,
+    apiKey: e.API_KEY,
+    taskMode: e.TASK_MODE,
+    eventBusName: e.EVENT_BUS_NAME,
+    queuePrefix: e.QUEUE_PREFIX,
+    sqsEndpoint: e.SQS_ENDPOINT,
+    awsRegion: e.AWS_REGION,
+    embedder: e.EMBEDDER,
+    bedrockModelId: e.BEDROCK_MODEL_ID,
+    fetch: {
+      allowFileUrls,
+      allowedFileRoots: allowFileUrls
+        ? (e.FILE_ALLOWED_DIRS ? e.FILE_ALLOWED_DIRS.split(path.delimiter) : [path.join(dataDir, "inbox")]).map((d) => path.resolve(d))
+        : [],
+      allowPrivateNetworks: e.ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: e.FETCH_TIMEOUT_MS,
+      maxBytes: e.MAX_DOCUMENT_BYTES,
+    },
+    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    routeOverrides,
+    faultTransientRate: e.FAULT_TRANSIENT_RATE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Classification: suggests taxonomy categories (with confidence, marked
+ * `predicted`) for the current content. Ordering: it needs ingested content;
+ * if woken before ingestion finished it does nothing, and the
+ * `embedding.generated` event that follows ingestion wakes it again.
+ */
+import { and, eq } from "drizzle-orm";
+import { categories, resources } from "../adapters/libsql/schema";
+import { predict } from "../domain/classifier";
+import { activeModel } from "../app/classifierModels";
+import { writeWithEvents } from "../app/unitOfWork";
+import type { DomainEvent } from "../events/catalogue";
+import type { TaskDefinition } from "./types";
+
+/** Suggestions below this confidence are not stored. */
+const MIN_CONFIDENCE = 0.1;
+
+function idOf(event: DomainEvent): string {
+  return (event.payload as { resourceId: string }).resourceId;
+}
+
+export const classificationTask: TaskDefinition = {
+  name: "classification",
+  subjectOf: idOf,
+
+  async run(event, ctx) {
+    const id = idOf(event);
+    const { app } = ctx;
+    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
+    if (!row) return { status: "skipped", reason: "resource deleted" };
+    if (row.ingestionStatus !== "completed" || !row.content) return { status: "skipped", reason: "waiting for ingested content" };
+    const payloadRevision = (event.payload as { contentRevision?: number }).contentRevision;
+    if (payloadRevision !== undefined && row.contentRevision > payloadRevision) return { status: "skipped", reason: `superseded by content revision ${row.contentRevision}` };
+    if (row.classifiedRevision >= row.contentRevision) return { status: "skipped", reason: "already current", revision: row.classifiedRevision };
+
+    const { version, model } = await activeModel(app);
+    const suggestions = predict(model, `${row.title ?? ""}\n${row.description ?? ""}\n${row.content}`, 3).filter((s) => s.confidence >= MIN_CONFIDENCE);
+    const applied = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
+      const res = await tx
+        .update(resources)
+        .set({ classifiedRevision: row.contentRevision })
+        .where(and(eq(resources.id, id), eq(resources.contentRevision, row.contentRevision)));
+      if (res.rowsAffected === 0) return false;
+      await tx.delete(categories).where(and(eq(categories.resourceId, id), eq(categories.source, "predicted")));
+      if (suggestions.length > 0) {
+        await tx.insert(categories).values(
+          suggestions.map((s) => ({ resourceId: id, category: s.category, source: "predicted" as const, confidence: s.confidence, modelVersion: version, contentRevision: row.contentRevision })),
+        );
+      }
+      emit("classification.suggested", { resourceId: id, contentRevision: row.contentRevision, categories: suggestions.map((s) => s.category) });
+      return true;
+    });
+    if (!applied) return { status: "skipped", reason: "content changed while classifying" };
+    await app.cache.invalidate({ tags: [`resource:${id}`] }).catch(() => undefined);
+    return { status: "succeeded", revision: row.contentRevision };
+  },
+};

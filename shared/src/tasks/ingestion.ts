@@ -1,0 +1,138 @@
+/**
+ * Ingestion: fetch (or decode) what the client sent, extract text and
+ * metadata, and store it as content revision 1 with every event that follows
+ * from it. Identical content (same hash) reuses the embedding and categories
+ * already computed for it instead of recomputing them.
+ */
+import { eq, and, ne, sql } from "drizzle-orm";
+import { categories, resourceKeys, resources } from "../adapters/libsql/schema";
+import { PermanentError, errorMessage } from "../errors";
+import { safeFetch } from "../ingest/safeFetch";
+import { extractDocument } from "../ingest/extract";
+import { citationKeysForUrl } from "../ingest/citations";
+import { sha256 } from "../util/ids";
+import { writeWithEvents } from "../app/unitOfWork";
+import { replaceCitations } from "../app/citationsStore";
+import type { DomainEvent } from "../events/catalogue";
+import type { TaskDefinition, TaskRunContext } from "./types";
+
+function resourceIdOf(event: DomainEvent): string {
+  return (event.payload as { resourceId: string }).resourceId;
+}
+
+async function readInput(row: typeof resources.$inferSelect, ctx: TaskRunContext): Promise<{ bytes: Uint8Array; contentType: string | null; url: string | null }> {
+  if (row.inputUrl) {
+    const doc = await safeFetch(row.inputUrl, ctx.app.config.fetch);
+    return { bytes: doc.bytes, contentType: doc.contentType, url: doc.finalUrl };
+  }
+  if (row.inputContent !== null) {
+    const bytes = row.inputContentType === "application/pdf" ? Buffer.from(row.inputContent, "base64") : new TextEncoder().encode(row.inputContent);
+    return { bytes: new Uint8Array(bytes), contentType: row.inputContentType, url: null };
+  }
+  throw new PermanentError("resource has neither a URL nor content to ingest");
+}
+
+export const ingestionTask: TaskDefinition = {
+  name: "ingestion",
+  subjectOf: resourceIdOf,
+
+  async run(event, ctx) {
+    const id = resourceIdOf(event);
+    const row = await ctx.app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
+    if (!row) return { status: "skipped", reason: "resource deleted" };
+    if (row.ingestionStatus === "completed" || row.contentRevision > 0) return { status: "skipped", reason: "already ingested", revision: row.contentRevision };
+
+    const input = await readInput(row, ctx);
+    const doc = await extractDocument(input);
+    if (!doc.text.trim()) throw new PermanentError("no text could be extracted from the document");
+    const contentHash = sha256(doc.text);
+    const provided = row.providedMetadata;
+    const title = provided.title ?? doc.title ?? null;
+    const description = provided.description ?? doc.description ?? null;
+    const authorNames = provided.authors ?? doc.authors;
+    const source = provided.source ?? (input.url ? new URL(input.url).hostname : null);
+
+    const result = await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
+      const current = await tx.query.resources.findFirst({ where: eq(resources.id, id) });
+      if (!current || current.contentRevision > 0) return { reused: false, skipped: true, revision: current?.contentRevision ?? 0 };
+      const revision = current.revision + 1;
+      const contentRevision = current.contentRevision + 1;
+      const metadataRevision = current.metadataRevision + 1;
+      // Reuse: another resource with the same text already has an embedding and categories.
+      const twin = await tx.query.resources.findFirst({
+        where: and(eq(resources.contentHash, contentHash), ne(resources.id, id), sql`${resources.embeddedRevision} > 0`),
+      });
+      let reused = false;
+      let embeddedRevision = 0;
+      let classifiedRevision = 0;
+      if (twin) {
+        const copied = await tx.run(sql`
+          INSERT OR REPLACE INTO resource_embeddings (resource_id, content_hash, content_revision, model, vector)
+          SELECT ${id}, content_hash, ${contentRevision}, model, vector FROM resource_embeddings
+          WHERE resource_id = ${twin.id} AND content_hash = ${contentHash}`);
+        if (copied.rowsAffected > 0) {
+          reused = true;
+          embeddedRevision = contentRevision;
+          if (twin.classifiedRevision > 0) {
+            const cats = await tx.select().from(categories).where(and(eq(categories.resourceId, twin.id), eq(categories.source, "predicted")));
+            if (cats.length > 0) {
+              await tx.insert(categories).values(cats.map((c) => ({ ...c, resourceId: id, contentRevision }))).onConflictDoNothing();
+              classifiedRevision = contentRevision;
+            }
+          }
+        }
+      }
+      await tx
+        .update(resources)
+        .set({
+          url: input.url ?? current.url,
+          title,
+          description,
+          authors: authorNames,
+          source,
+          language: doc.language,
+          contentType: doc.contentType,
+          content: doc.text,
+          contentHash,
+          revision,
+          contentRevision,
+          metadataRevision,
+          embeddedRevision,
+          classifiedRevision,
+          ingestionStatus: "completed",
+          ingestionError: null,
+          ingestedAt: new Date().toISOString(),
+          updatedAt: new Date().toISOString(),
+        })
+        .where(eq(resources.id, id));
+      await replaceCitations(tx, id, contentRevision, doc.citations);
+      if (input.url) {
+        for (const key of citationKeysForUrl(input.url)) {
+          await tx.insert(resourceKeys).values({ kind: key.kind, value: key.value, resourceId: id }).onConflictDoNothing();
+        }
+      }
+      const revs = { resourceId: id, revision, contentRevision, metadataRevision };
+      emit("ingestion.completed", { ...revs, reused });
+      emit("resource.updated", { ...revs, changed: ["content", "metadata"] });
+      emit("resource.content_changed", { ...revs, contentHash });
+      emit("resource.metadata_changed", revs);
+      emit("citations.extracted", { resourceId: id, contentRevision, count: doc.citations.length });
+      if (authorNames.length > 0) emit("authors.extracted", { resourceId: id, metadataRevision, count: authorNames.length });
+      if (reused) emit("embedding.generated", { resourceId: id, contentRevision, reused: true });
+      return { reused, skipped: false, revision: contentRevision };
+    });
+    if (result.skipped) return { status: "skipped", reason: "ingested concurrently", revision: result.revision };
+    return { status: "succeeded", revision: result.revision, ...(result.reused ? { reason: "reused derived data of identical content" } : {}) };
+  },
+
+  async onGiveUp(event, error, ctx) {
+    const id = resourceIdOf(event);
+    await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
+      const res = await tx
+        .update(resources)
+        .set({ ingestionStatus: "failed", ingestionError: errorMessage(error).slice(0, 2000), updatedAt: new Date().toISOString() })
+        .where(and(eq(resources.id, id), eq(resources.contentRevision, 0)));
+      if (res.rowsAffected > 0) emit("ingestion.failed", { resourceId: id, error: errorMessage(error).slice(0, 2000) });
+    });
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * Quality: recomputes the score of the resource's latest revision (10 s
+ * debounce by revision). Dimensions and weights: `shared/src/domain/quality.ts`.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { citations, resources } from "../adapters/libsql/schema";
+import { computeQuality } from "../domain/quality";
+import { writeWithEvents } from "../app/unitOfWork";
+import type { DomainEvent } from "../events/catalogue";
+import type { TaskDefinition } from "./types";
+
+function payloadOf(event: DomainEvent) {
+  const p = event.payload as { resourceId: string; revision: number };
+  return { id: p.resourceId, revision: p.revision };
+}
+
+export const qualityTask: TaskDefinition = {
+  name: "quality",
+  subjectOf: (e) => payloadOf(e).id,
+
+  async run(event, ctx) {
+    const { id, revision } = payloadOf(event);
+    const { app } = ctx;
+    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
+    if (!row) return { status: "skipped", reason: "resource deleted" };
+    if (row.revision > revision) return { status: "skipped", reason: `superseded by revision ${row.revision}`, revision };
+    if (row.qualityRevision >= row.revision) return { status: "skipped", reason: "already current", revision: row.qualityRevision };
+    if (row.ingestionStatus !== "completed") return { status: "skipped", reason: "not ingested yet" };
+    const [count] = await app.store.db.select({ n: sql<number>`count(*)` }).from(citations).where(eq(citations.sourceId, id));
+    const quality = computeQuality({
+      title: row.title,
+      description: row.description,
+      authors: row.authors,
+      text: row.content ?? "",
+      language: row.language,
+      citationCount: Number(count?.n ?? 0),
+      source: row.source,
+      url: row.url,
+      contentType: row.contentType ?? "text/plain",
+    });
+    const applied = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
+      const res = await tx
+        .update(resources)
+        .set({ qualityScore: quality.score, qualityDimensions: quality.dimensions, qualityRevision: row.revision })
+        .where(and(eq(resources.id, id), eq(resources.revision, row.revision)));
+      if (res.rowsAffected === 0) return false;
+      emit("quality.computed", { resourceId: id, revision: row.revision, score: quality.score });
+      return true;
+    });
+    if (!applied) return { status: "skipped", reason: "resource changed while scoring" };
+    await app.cache.invalidate({ tags: [`resource:${id}`] }).catch(() => undefined);
+    return { status: "succeeded", revision: row.revision };
+  },
+};

@@ -1,0 +1,24 @@
+/** Task name → task. A route whose task is missing here fails `test/unit/routing.test.ts`. */
+import type { TaskName } from "../events/routing";
+import type { TaskDefinition } from "./types";
+import { ingestionTask } from "./ingestion";
+import { embeddingTask } from "./embedding";
+import { searchIndexTask } from "./searchIndex";
+import { qualityTask } from "./quality";
+import { classificationTask } from "./classification";
+import { graphEdgesTask } from "./graphEdges";
+import { cacheInvalidationTask } from "./cacheInvalidation";
+
+export const taskRegistry: Partial<Record<TaskName, TaskDefinition>> = {
+  ingestion: ingestionTask,
+  embedding: embeddingTask,
+  "search-index": searchIndexTask,
+  quality: qualityTask,
+  classification: classificationTask,
+  "graph-edges": graphEdgesTask,
+  "cache-invalidation": cacheInvalidationTask,
+};
+
+export function taskFor(name: TaskName): TaskDefinition | undefined {
+  return taskRegistry[name];
+}

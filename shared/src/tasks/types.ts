@@ -1,0 +1,34 @@
+import type { DomainEvent } from "../events/catalogue";
+import type { TaskName } from "../events/routing";
+import type { AppContext } from "../app/context";
+
+export interface TaskResult {
+  /** `succeeded`: the work was done; `skipped`: superseded or already current. */
+  status: "succeeded" | "skipped";
+  reason?: string;
+  /** The revision the work was done for (ledger). */
+  revision?: number;
+}
+
+/** What a task gets besides the event: the app and who triggered it. */
+export interface TaskRunContext {
+  app: AppContext;
+  correlationId: string;
+  attempt: number;
+}
+
+/**
+ * A task takes ids, reloads state from the store and does nothing when the
+ * work is already done or superseded: messages are triggers, the store is the
+ * truth.
+ */
+export interface TaskDefinition {
+  name: TaskName;
+  /** The resource (or user) a message is about, for the ledger. */
+  subjectOf(event: DomainEvent): string | null;
+  run(event: DomainEvent, ctx: TaskRunContext): Promise<TaskResult>;
+  /** When present, a batch of messages is handled in one call (graph edges: one transaction). */
+  runBatch?(events: DomainEvent[], ctx: TaskRunContext): Promise<TaskResult[]>;
+  /** Called once when a message is given up (permanent error or retries exhausted). */
+  onGiveUp?(event: DomainEvent, error: unknown, ctx: TaskRunContext): Promise<void>;
+}

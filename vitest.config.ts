@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    // Two cores: more workers only add contention for the end-to-end stacks.
+    maxWorkers: 2,
+    env: { LOG_LEVEL: "silent" },
+  },
+});
