@@ -28,7 +28,7 @@ import { createApiHandler } from "../../functions/src/http/router";
 import { apiRoutes } from "../../functions/src/http/routeList";
 import { logger } from "../../shared/src/observability/logger";
 import { startHttpServer } from "./httpServer";
-import { createCache } from "./cacheFactory";
+import { createCache } from "../../shared/src/adapters/cacheFactory";
 
 export interface LocalStackOptions {
   /** Environment overrides (same names as the env vars). */

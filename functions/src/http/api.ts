@@ -1,4 +1,6 @@
-// PLACEHOLDER created by infra helper: lets `cdk synth` bundle a function before the real handler lands.
-export const handler = async (): Promise<never> => {
-  throw new Error("not implemented yet: placeholder handler");
-};
+/** Lambda entry: the HTTP API (API Gateway HTTP API, payload v2). */
+import { createApiHandler } from "./router";
+import { apiRoutes } from "./routeList";
+import { getApp } from "../compose";
+
+export const handler = createApiHandler(apiRoutes, getApp);

@@ -1,4 +1,35 @@
-// PLACEHOLDER created by infra helper: lets `cdk synth` bundle a function before the real handler lands.
-export const handler = async (): Promise<never> => {
-  throw new Error("not implemented yet: placeholder handler");
-};
+/**
+ * Lambda entry: one function per route (TASK_NAME), fed by its queue's event
+ * source mapping with partial batch responses. The same consumer runs locally
+ * behind the poller.
+ */
+import middy from "@middy/core";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { routeFor, TaskNames, type TaskName } from "../../../shared/src/events/routing";
+import { taskFor } from "../../../shared/src/tasks/registry";
+import { createSqsConsumer, type SqsHandler } from "../../../shared/src/tasks/sqsConsumer";
+import { getApp } from "../compose";
+
+const taskName = process.env.TASK_NAME as TaskName;
+let consumer: SqsHandler | undefined;
+
+async function consume(event: SQSEvent): Promise<SQSBatchResponse> {
+  if (!consumer) {
+    if (!TaskNames.includes(taskName)) throw new Error(`TASK_NAME ${String(taskName)} is not a task`);
+    const task = taskFor(taskName);
+    if (!task) throw new Error(`no task registered for ${taskName}`);
+    const app = await getApp();
+    consumer = createSqsConsumer({
+      app,
+      task,
+      route: routeFor(taskName, app.routes),
+      sqs: new SQSClient({}),
+      queueUrl: process.env.QUEUE_URL ?? "",
+      dlqUrl: process.env.DLQ_URL ?? "",
+    });
+  }
+  return consumer(event);
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse>().handler(consume);

@@ -1,4 +1,16 @@
-// PLACEHOLDER created by infra helper: lets `cdk synth` bundle a function before the real handler lands.
-export const handler = async (): Promise<never> => {
-  throw new Error("not implemented yet: placeholder handler");
-};
+/** Lambda entry: EventBridge Scheduler invokes it with `{ "job": "<name>" }`. */
+import middy from "@middy/core";
+import { JobNames, type JobName } from "../../../shared/src/events/schedules";
+import { runJob } from "../../../shared/src/jobs/registry";
+import { getApp } from "../compose";
+
+export interface JobInput {
+  job: string;
+}
+
+async function run(input: JobInput): Promise<Record<string, unknown>> {
+  if (!JobNames.includes(input.job as JobName)) throw new Error(`unknown job ${input.job}`);
+  return runJob(await getApp(), input.job as JobName);
+}
+
+export const handler = middy<JobInput, Record<string, unknown>>().handler(run);

@@ -44,15 +44,22 @@ export function trainVersion(examples: LabelledExample[], version: number): Trai
 export async function activeModel(ctx: AppContext): Promise<{ version: number; model: ClassifierModel }> {
   const row = await ctx.store.db.query.classifierModels.findFirst({ where: eq(classifierModels.active, true), orderBy: desc(classifierModels.version) });
   if (row) {
-    if (loaded?.version !== row.version) loaded = { version: row.version, model: deserialize(row.model) };
-    return loaded;
+    if (loaded?.version === row.version) return loaded;
+    try {
+      loaded = { version: row.version, model: deserialize(row.model) };
+      return loaded;
+    } catch {
+      // Stored by an older trainer: train a new version below rather than fail every classification.
+    }
   }
-  const trained = trainVersion(await labelledExamples(ctx), 1);
+  const version = (row?.version ?? 0) + 1;
+  const trained = trainVersion(await labelledExamples(ctx), version);
   await ctx.store.write(async (tx) => {
+    if (row) await tx.update(classifierModels).set({ active: false }).where(eq(classifierModels.version, row.version));
     await tx
       .insert(classifierModels)
       .values({
-        version: 1,
+        version,
         trainedAt: new Date().toISOString(),
         labelsFingerprint: trained.fingerprint,
         accuracy: trained.accuracy,
@@ -62,7 +69,7 @@ export async function activeModel(ctx: AppContext): Promise<{ version: number; m
       })
       .onConflictDoNothing();
   });
-  loaded = { version: 1, model: trained.model };
+  loaded = { version, model: trained.model };
   return loaded;
 }
 

@@ -152,12 +152,13 @@ function countModel(examples: readonly Featurised[]): ClassifierModel {
     }
   }
   const sortedVocabulary = [...vocabulary].sort();
-  const termIndex = new Map(sortedVocabulary.map((t, i) => [t, i]));
-  const termCounts = counts.map((perTerm) => {
-    const indexed = [...perTerm].map(([term, n]) => [termIndex.get(term)!, n] as const).sort((a, b) => a[0] - b[0]);
-    const flat: number[] = [];
-    for (const [index, n] of indexed) flat.push(index, n);
-    return flat;
+  // Walking the sorted vocabulary emits each category's pairs already in index order.
+  const termCounts = counts.map(() => [] as number[]);
+  sortedVocabulary.forEach((term, index) => {
+    counts.forEach((perTerm, c) => {
+      const n = perTerm.get(term);
+      if (n !== undefined) termCounts[c]!.push(index, n);
+    });
   });
   return {
     format: MODEL_FORMAT,
@@ -393,11 +394,23 @@ const modelSchema = z
     message: "termCounts must be [termIndex, count] pairs within the vocabulary",
   });
 
-/** Parses and validates a serialised model; throws on anything malformed. */
+/**
+ * Parses and validates a serialised model; throws on anything malformed, and
+ * on a model from another trainer version: its vocabulary was built by other
+ * feature extraction, so its predictions here would be silently wrong.
+ * Callers retrain when that happens ({@link isCurrentTrainer} to check first).
+ */
 export function deserialize(json: string): ClassifierModel {
   const parsed = modelSchema.safeParse(JSON.parse(json));
   if (!parsed.success) throw new Error(`Invalid classifier model: ${parsed.error.message}`);
+  if (!isCurrentTrainer(parsed.data)) {
+    throw new Error(`Classifier model from trainer ${parsed.data.trainerVersion}; this code needs ${TRAINER_VERSION}: retrain`);
+  }
   return parsed.data;
+}
+
+export function isCurrentTrainer(model: Pick<ClassifierModel, "trainerVersion">): boolean {
+  return model.trainerVersion === TRAINER_VERSION;
 }
 
 function sha256(text: string): string {

@@ -93,13 +93,6 @@ export function foldAccents(text: string): string {
     .replace(/[łŁøØđĐßæÆœŒıþÞðÐ]/g, (ch) => FOLDED_LETTERS[ch] ?? ch);
 }
 
-/** Counts word tokens without allocating the token array. */
-export function countWords(text: string): number {
-  let n = 0;
-  for (const _ of text.matchAll(WORD)) n++;
-  return n;
-}
-
 /**
  * English function words: articles, pronouns, auxiliaries, conjunctions and
  * prepositions. They carry almost no topical signal and dominate raw counts.

@@ -58,6 +58,7 @@ function stripNoise(input: string): string {
     .replace(/\b(?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, " ")
     .replace(/\bhttps?:\/\/\S+/g, " ")
     .replace(/^\s*(?:written\s+)?by[:\s]+/i, "")
+    .replace(/,?\s*\bet\.?\s*al\b\.?/gi, " ")
     .replace(/[“”"]/g, "")
     .replace(/[ \t]+/g, " ")
     .trim();

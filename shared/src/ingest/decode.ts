@@ -18,13 +18,30 @@ export function decodeText(bytes: Uint8Array, options: DecodeOptions = {}): stri
   if (fromBom) return new TextDecoder(fromBom).decode(bytes); // strips the BOM
   for (const label of [options.charset, options.html ? declaredInMarkup(bytes) : null]) {
     const decoder = decoderFor(label);
-    if (decoder) return decoder.decode(bytes);
+    if (decoder) return decodeWith(decoder, bytes);
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return new TextDecoder("windows-1252").decode(bytes);
+    return decodeWith(new TextDecoder("windows-1252"), bytes);
   }
+}
+
+function decodeWith(decoder: TextDecoder, bytes: Uint8Array): string {
+  const text = decoder.decode(bytes);
+  return decoder.encoding === "windows-1252" ? repairWindows1252(text) : text;
+}
+
+/**
+ * Node's TextDecoder decodes "windows-1252" (and the latin1/iso-8859-1/ascii
+ * labels the Encoding Standard maps to it) as ISO-8859-1, turning bytes
+ * 0x80-0x9F into C1 control characters instead of “smart quotes”, dashes,
+ * € and the like. Map them as windows-1252 does.
+ */
+const WINDOWS_1252_HIGH = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ";
+
+function repairWindows1252(text: string): string {
+  return text.replace(/[\u0080-\u009F]/g, (control) => WINDOWS_1252_HIGH[control.charCodeAt(0) - 0x80] ?? control);
 }
 
 function encodingFromBom(bytes: Uint8Array): string | null {

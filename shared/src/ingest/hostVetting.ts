@@ -46,11 +46,13 @@ export async function resolveVettedAddresses(
 }
 
 async function lookupAll(host: string, policy: ResolvedFetchPolicy): Promise<string[]> {
-  if (policy.lookup) return (await policy.lookup(host)).map(stripBrackets);
   try {
+    if (policy.lookup) return (await policy.lookup(host)).map(stripBrackets);
     const answers = await dnsLookup(host, { all: true, verbatim: true });
     return answers.map((answer) => answer.address);
   } catch (error) {
+    // Transient on purpose: resolvers fail temporarily far more often than
+    // a name a user submitted stops existing.
     const code = (error as NodeJS.ErrnoException).code ?? null;
     throw new FetchNetworkError(`could not resolve ${host}: ${code ?? String(error)}`, code, { cause: error });
   }

@@ -30,23 +30,27 @@ const BOILERPLATE_SELECTOR =
 
 export function extractHtml(bytes: Uint8Array, options: { charset?: string | null; url?: string | null }): HtmlExtraction {
   const html = decodeText(bytes, { charset: options.charset, html: true });
-  const metadata = readHtmlMetadata(parseDocument(html));
+  const document = parseDocument(html);
+  // Metadata first: Readability rewrites the document it is given.
+  const metadata = readHtmlMetadata(document);
 
-  const article = readArticle(html);
+  const article = readArticle(document);
   const fallback = article && article.text.length >= MIN_ARTICLE_CHARS ? null : bodyWithoutBoilerplate(html);
   const chosen = fallback && fallback.text.length > (article?.text.length ?? 0) ? fallback : (article ?? fallback);
   const text = chosen?.text ?? "";
   return {
     ...metadata,
     title: metadata.title ?? cleanField(article?.title),
-    authors: metadata.authors,
     text,
     links: absoluteLinks(chosen?.root ?? null, options.url ?? null),
   };
 }
 
 function parseDocument(html: string): Document {
-  return parseHTML(html).document as unknown as Document;
+  // linkedom does not invent the <html>/<body> a browser would add around a
+  // fragment ("<p>Note</p>", or a page without an <html> tag); add them.
+  const markup = /<html[\s>]/i.test(html) ? html : `<html><body>${html.replace(/^\s*<!doctype[^>]*>/i, "")}</body></html>`;
+  return parseHTML(markup).document as unknown as Document;
 }
 
 interface TextWithRoot {
@@ -55,8 +59,7 @@ interface TextWithRoot {
   title?: string | null;
 }
 
-function readArticle(html: string): TextWithRoot | null {
-  const document = parseDocument(html);
+function readArticle(document: Document): TextWithRoot | null {
   narrowToMainLandmark(document);
   // serializer: hand back the article element itself rather than an HTML
   // string, so its text can be walked block by block.

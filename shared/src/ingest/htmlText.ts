@@ -17,7 +17,7 @@ const BLOCK_ELEMENTS = new Set([
 /** Never rendered as text, whatever the page's CSS. */
 export const NON_TEXT_ELEMENTS = new Set([
   "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object", "embed",
-  "head", "select", "option", "textarea", "button", "input",
+  "head", "title", "select", "option", "textarea", "button", "input",
 ]);
 
 const ELEMENT_NODE = 1;

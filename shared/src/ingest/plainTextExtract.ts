@@ -16,8 +16,9 @@ const MAX_TITLE_CHARS = 120;
 const AUTHOR_LINE = /^\s*(?:by|authors?\s*:)\s+(.+)$/i;
 
 export function extractPlainText(content: string): PlainTextExtraction {
-  // Rules and underlines made of punctuation ("-----", "=====") are layout, not text.
-  const text = normaliseText(content.replace(/^[ \t]*([-=*_~#+])\1{2,}[ \t]*$/gm, "\n"));
+  // Rules, underlines and table borders made only of punctuation ("-----",
+  // "=====", "----+----") are layout, not text.
+  const text = normaliseText(content.replace(/^[ \t|+:*#]*[-=_~]{3,}[-=_~ \t|+:*#]*$/gm, "\n"));
   const lines = content.replace(/\r\n?/g, "\n").split("\n");
   const firstLine = lines.find((line) => line.trim() !== "")?.trim() ?? "";
   return { text, title: titleFrom(firstLine, text), authors: authorsNearTop(lines) };

@@ -20,10 +20,17 @@ function resourceIdOf(event: DomainEvent): string {
   return (event.payload as { resourceId: string }).resourceId;
 }
 
-async function readInput(row: typeof resources.$inferSelect, ctx: TaskRunContext): Promise<{ bytes: Uint8Array; contentType: string | null; url: string | null }> {
+interface Input {
+  bytes: Uint8Array;
+  contentType: string | null;
+  charset?: string | null;
+  url: string | null;
+}
+
+async function readInput(row: typeof resources.$inferSelect, ctx: TaskRunContext): Promise<Input> {
   if (row.inputUrl) {
     const doc = await safeFetch(row.inputUrl, ctx.app.config.fetch);
-    return { bytes: doc.bytes, contentType: doc.contentType, url: doc.finalUrl };
+    return { bytes: doc.bytes, contentType: doc.contentType, charset: doc.charset, url: doc.finalUrl };
   }
   if (row.inputContent !== null) {
     const bytes = row.inputContentType === "application/pdf" ? Buffer.from(row.inputContent, "base64") : new TextEncoder().encode(row.inputContent);
@@ -106,8 +113,10 @@ export const ingestionTask: TaskDefinition = {
         })
         .where(eq(resources.id, id));
       await replaceCitations(tx, id, contentRevision, doc.citations);
-      if (input.url) {
-        for (const key of citationKeysForUrl(input.url)) {
+      // A resource is known by the URL it was asked for and the one it finally came from.
+      const urls = [...new Set([row.inputUrl, input.url].filter((u): u is string => !!u && /^https?:/.test(u)))];
+      for (const url of urls) {
+        for (const key of citationKeysForUrl(url)) {
           await tx.insert(resourceKeys).values({ kind: key.kind, value: key.value, resourceId: id }).onConflictDoNothing();
         }
       }

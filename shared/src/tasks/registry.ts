@@ -8,8 +8,10 @@ import { qualityTask } from "./quality";
 import { classificationTask } from "./classification";
 import { graphEdgesTask } from "./graphEdges";
 import { cacheInvalidationTask } from "./cacheInvalidation";
+import { profileRefreshTask } from "./profileRefresh";
+import { authorNormalizationTask } from "./authorNormalization";
 
-export const taskRegistry: Partial<Record<TaskName, TaskDefinition>> = {
+export const taskRegistry: Record<TaskName, TaskDefinition> = {
   ingestion: ingestionTask,
   embedding: embeddingTask,
   "search-index": searchIndexTask,
@@ -17,8 +19,10 @@ export const taskRegistry: Partial<Record<TaskName, TaskDefinition>> = {
   classification: classificationTask,
   "graph-edges": graphEdgesTask,
   "cache-invalidation": cacheInvalidationTask,
+  "profile-refresh": profileRefreshTask,
+  "author-normalization": authorNormalizationTask,
 };
 
-export function taskFor(name: TaskName): TaskDefinition | undefined {
+export function taskFor(name: TaskName): TaskDefinition {
   return taskRegistry[name];
 }

@@ -65,7 +65,16 @@ export class Store {
       // WAL lets readers in other processes proceed while one process writes.
       await this.client.execute("PRAGMA journal_mode=WAL");
     }
-    await this.#writes.run(() => drizzleMigrate(this.db, { migrationsFolder: MIGRATIONS_DIR }));
+    // Several processes may start at once on one file: whoever loses the race retries and finds the work done.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#writes.run(() => drizzleMigrate(this.db, { migrationsFolder: MIGRATIONS_DIR }));
+        return;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
   /** Runs `fn` in one write transaction; writes of this process are serialised. */

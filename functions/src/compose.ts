@@ -1,0 +1,50 @@
+/**
+ * The AWS composition root: one app per Lambda container, built on the first
+ * invocation and reused (store client, Redis client, SDK clients). Secrets come
+ * from Secrets Manager; everything else from the environment CDK sets.
+ */
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { loadConfig } from "../../shared/src/config";
+import { Store } from "../../shared/src/adapters/libsql/store";
+import { EventBridgeBus } from "../../shared/src/adapters/aws/eventBridgeBus";
+import { readSecretField } from "../../shared/src/adapters/aws/secrets";
+import { createEmbedder } from "../../shared/src/adapters/embedders";
+import { EventEmitter } from "../../shared/src/events/emitter";
+import { OutboxRelay } from "../../shared/src/outbox/outbox";
+import { applyRouteOverrides, routes } from "../../shared/src/events/routing";
+import type { AppContext } from "../../shared/src/app/context";
+import { createCache } from "../../shared/src/adapters/cacheFactory";
+
+let app: Promise<AppContext> | undefined;
+
+async function build(): Promise<AppContext> {
+  const env: Record<string, string | undefined> = { ...process.env, RUNTIME: "aws" };
+  if (process.env.API_KEY_SECRET_ARN) env.API_KEY = await readSecretField(process.env.API_KEY_SECRET_ARN, "apiKey");
+  if (process.env.LIBSQL_SECRET_ARN) {
+    env.LIBSQL_URL = await readSecretField(process.env.LIBSQL_SECRET_ARN, "url");
+    env.LIBSQL_AUTH_TOKEN = await readSecretField(process.env.LIBSQL_SECRET_ARN, "authToken");
+  }
+  const config = loadConfig(env);
+  const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken });
+  await store.migrate();
+  const emitter = EventEmitter.shared();
+  const bus = new EventBridgeBus(new EventBridgeClient({ region: config.awsRegion }), config.eventBusName);
+  return {
+    config,
+    store,
+    cache: await createCache(config),
+    embedder: createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } }),
+    emitter,
+    relay: new OutboxRelay(store, bus, emitter),
+    routes: applyRouteOverrides(routes, config.routeOverrides),
+  };
+}
+
+/** The container's app; a failed build is retried on the next invocation. */
+export function getApp(): Promise<AppContext> {
+  if (!app) {
+    app = build();
+    app.catch(() => (app = undefined));
+  }
+  return app;
+}

@@ -1,0 +1,73 @@
+/**
+ * Author normalisation (LOW, 60 s delay): links each author name of a resource
+ * to a canonical author, merging variants such as "Smith, John", "J. Smith"
+ * and "SMITH J" while keeping distinct people with similar names apart (rules:
+ * `shared/src/domain/authorNames.ts`). Runs in one write transaction so two
+ * workers cannot create the same author twice.
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import { authors, resourceAuthors, resources } from "../adapters/libsql/schema";
+import { canonicalKey, clusterAuthors } from "../domain/authorNames";
+import { writeWithEvents } from "../app/unitOfWork";
+import { newId } from "../util/ids";
+import type { DomainEvent } from "../events/catalogue";
+import type { TaskDefinition } from "./types";
+
+function payloadOf(event: DomainEvent) {
+  const p = event.payload as { resourceId: string; metadataRevision: number };
+  return { id: p.resourceId, metadataRevision: p.metadataRevision };
+}
+
+export const authorNormalizationTask: TaskDefinition = {
+  name: "author-normalization",
+  subjectOf: (e) => payloadOf(e).id,
+
+  async run(event, ctx) {
+    const { id, metadataRevision } = payloadOf(event);
+    const { app } = ctx;
+    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
+    if (!row) return { status: "skipped", reason: "resource deleted" };
+    if (row.metadataRevision > metadataRevision) return { status: "skipped", reason: `superseded by metadata revision ${row.metadataRevision}` };
+    if (row.authorsRevision >= row.metadataRevision) return { status: "skipped", reason: "already current", revision: row.authorsRevision };
+
+    const linked = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
+      const current = await tx.query.resources.findFirst({ where: eq(resources.id, id) });
+      if (!current || current.metadataRevision !== row.metadataRevision) return null;
+      const names = current.authors.map((n) => n.trim()).filter((n) => n.length > 0);
+      const keys = [...new Set(names.map((n) => canonicalKey(n)))];
+      const known = keys.length ? await tx.select().from(authors).where(inArray(authors.key, keys)) : [];
+      const authorIds: string[] = [];
+      await tx.delete(resourceAuthors).where(eq(resourceAuthors.resourceId, id));
+      for (const [position, name] of names.entries()) {
+        const key = canonicalKey(name);
+        const sameKey = known.filter((a) => a.key === key);
+        // Cluster this name together with every variant already known under its key.
+        const clusters = clusterAuthors([...sameKey.flatMap((a) => a.variants), name]);
+        const mine = clusters.find((c) => c.variants.includes(name));
+        const matches = mine ? sameKey.filter((a) => a.variants.some((v) => mine.variants.includes(v))) : [];
+        let author = matches.sort((a, b) => b.variants.length - a.variants.length)[0];
+        if (author) {
+          const variants = [...new Set([...author.variants, name])];
+          const canonicalName = mine?.canonical ?? author.canonicalName;
+          if (variants.length !== author.variants.length || canonicalName !== author.canonicalName) {
+            await tx.update(authors).set({ variants, canonicalName }).where(eq(authors.id, author.id));
+            author = { ...author, variants, canonicalName };
+            known.splice(known.findIndex((a) => a.id === author!.id), 1, author);
+          }
+        } else {
+          author = { id: newId(), key, canonicalName: mine?.canonical ?? name, variants: [name] };
+          await tx.insert(authors).values(author);
+          known.push(author);
+        }
+        authorIds.push(author.id);
+        await tx.insert(resourceAuthors).values({ resourceId: id, position, authorId: author.id, rawName: name });
+      }
+      await tx.update(resources).set({ authorsRevision: current.metadataRevision }).where(and(eq(resources.id, id), eq(resources.metadataRevision, current.metadataRevision)));
+      emit("authors.normalized", { resourceId: id, authorIds });
+      return authorIds;
+    });
+    if (!linked) return { status: "skipped", reason: "metadata changed while normalising" };
+    await app.cache.invalidate({ tags: [`resource:${id}`] }).catch(() => undefined);
+    return { status: "succeeded", revision: row.metadataRevision };
+  },
+};
