@@ -39,7 +39,10 @@ export async function search(ctx: AppContext, input: SearchInput): Promise<Searc
   const normalized = normalizeQuery(input.q);
   if (!normalized) return { results: [], total: 0 };
   const key = `${input.mode}|${input.limit}|${input.offset}|${normalized}`;
-  return ctx.cache.getOrLoad("search", key, () => runSearch(ctx, input), { tags: ["search"] });
+  const t0 = performance.now();
+  const result = await ctx.cache.getOrLoad("search", key, () => runSearch(ctx, input), { tags: ["search"] });
+  void ctx.emitter.emit("search.performed", { mode: input.mode, resultCount: result.results.length, tookMs: performance.now() - t0 });
+  return result;
 }
 
 async function runSearch(ctx: AppContext, input: SearchInput): Promise<SearchResult> {

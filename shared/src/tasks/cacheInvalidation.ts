@@ -42,6 +42,7 @@ export const cacheInvalidationTask: TaskDefinition = {
     } catch (e) {
       throw new TransientError(`cache unreachable: ${e instanceof Error ? e.message : String(e)}`);
     }
+    void ctx.app.emitter.emit("cache.invalidated", { tags: request.tags ?? [], keys: (request.keys?.length ?? 0) + (request.patterns?.length ?? 0) }, { correlationId: ctx.correlationId });
     return { status: "succeeded" };
   },
 };

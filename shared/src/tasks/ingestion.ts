@@ -49,6 +49,7 @@ export const ingestionTask: TaskDefinition = {
     if (!row) return { status: "skipped", reason: "resource deleted" };
     if (row.ingestionStatus === "completed" || row.contentRevision > 0) return { status: "skipped", reason: "already ingested", revision: row.contentRevision };
 
+    void ctx.app.emitter.emit("ingestion.started", { resourceId: id }, { correlationId: ctx.correlationId });
     const input = await readInput(row, ctx);
     const doc = await extractDocument(input);
     if (!doc.text.trim()) throw new PermanentError("no text could be extracted from the document");
