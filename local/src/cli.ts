@@ -14,6 +14,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { JobNames, type JobName } from "../../shared/src/events/schedules";
+import { runJob } from "../../shared/src/jobs/registry";
+import { startLocalStack } from "./stack";
 
 const BASE = (process.env.ALEXANDRIA_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, "");
 const EXTENSIONS: Record<string, string> = { ".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".pdf": "application/pdf" };
@@ -31,9 +34,9 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
     throw new Error(`cannot reach ${BASE}: start the stack first (npm start)`);
   }
   const text = await res.text();
-  const json = text ? (JSON.parse(text) as T & { error?: string }) : (null as T & { error?: string });
+  const json = (text ? JSON.parse(text) : null) as (T & { error?: string }) | null;
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status}: ${json?.error ?? text}`);
-  return json;
+  return json as T;
 }
 
 function filesUnder(target: string): string[] {
@@ -139,8 +142,16 @@ async function main(): Promise<void> {
       return;
     }
     case "run-job": {
-      process.argv = [process.argv[0]!, "runJob", ...rest];
-      await import("./runJob");
+      const name = rest[0] ?? "";
+      if (!JobNames.includes(name as JobName)) throw new Error(`unknown job "${name}"; jobs: ${JobNames.join(", ")}`);
+      // Runs in this process against the same store. Without a shared SQS_ENDPOINT its events stay in the
+      // outbox, and the running stack's sweeper publishes them to the queues it actually reads.
+      const stack = await startLocalStack({ api: false, workers: false, sweepIntervalMs: 0, deferPublishing: !process.env.SQS_ENDPOINT });
+      try {
+        process.stdout.write(`${JSON.stringify(await runJob(stack.app, name as JobName), null, 2)}\n`);
+      } finally {
+        await stack.stop();
+      }
       return;
     }
     default:

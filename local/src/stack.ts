@@ -40,6 +40,12 @@ export interface LocalStackOptions {
   scheduler?: boolean;
   /** Fixed poller concurrency (tests); default: the priority tier's. */
   pollerConcurrency?: number;
+  /**
+   * Leave events in the outbox instead of publishing them: for one-shot CLI
+   * runs whose in-process SQS emulator is not the one the running stack reads;
+   * the running stack's sweeper publishes them.
+   */
+  deferPublishing?: boolean;
   /** Outbox sweep period; 0 disables. */
   sweepIntervalMs?: number;
 }
@@ -56,6 +62,11 @@ export interface LocalStack {
   stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Refuses every event, so they stay in the outbox for another process's sweeper. */
+const deferredBus: EventBus = {
+  publish: async (events) => ({ failedEventIds: events.map((e) => e.meta.eventId) }),
+};
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const config = loadConfig({ ...process.env, ...options.env });
@@ -78,7 +89,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const embedder = createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } });
   const emitter = EventEmitter.shared();
   const inline = config.taskMode === "inline" ? new InlineBus(routes) : undefined;
-  const bus: EventBus = inline ?? new LocalBus(sqs, routes, topology);
+  const bus: EventBus = options.deferPublishing ? deferredBus : (inline ?? new LocalBus(sqs, routes, topology));
   const relay = new OutboxRelay(store, bus, emitter);
   const app: AppContext = { config, store, cache, embedder, emitter, relay, routes };
   inline?.attach(app);
