@@ -20,6 +20,10 @@ const envSchema = z.object({
   LIBSQL_AUTH_TOKEN: z.string().optional(),
   REDIS_URL: z.string().optional(),
   REDIS_CLUSTER: bool.default(false),
+  /** Prefix of every Redis key this deployment writes (cache, history, stats); lets runs share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[\w:.-]*$/, "REDIS_PREFIX may contain letters, digits and _ : . - only").default("na:"),
+  /** `off` disables caching (the baseline the cache benchmark compares against). */
+  CACHE: z.enum(["on", "off"]).default("on"),
   API_KEY: z.string().min(8, "API_KEY must be at least 8 characters").optional(),
   TASK_MODE: z.enum(["queued", "inline"]).default("queued"),
   EVENT_BUS_NAME: z.string().default("neo-alexandria"),
@@ -50,6 +54,8 @@ export interface AppConfig {
   libsqlAuthToken: string | undefined;
   redisUrl: string | undefined;
   redisCluster: boolean;
+  redisPrefix: string;
+  cache: "on" | "off";
   apiKey: string | undefined;
   taskMode: "queued" | "inline";
   eventBusName: string;
@@ -101,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
     redisUrl: e.REDIS_URL,
     redisCluster: e.REDIS_CLUSTER,
+    redisPrefix: e.REDIS_PREFIX,
+    cache: e.CACHE,
     apiKey: e.API_KEY,
     taskMode: e.TASK_MODE,
     eventBusName: e.EVENT_BUS_NAME,

@@ -16,7 +16,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     routeOverrides: instantTimings(),
     sweepIntervalMs: 1_000,
     ...options,
-    env: { DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", QUEUE_PREFIX: `t${process.pid}`, ...options.env },
+    env: { DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", QUEUE_PREFIX: `t${process.pid}`, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: `t${process.pid}${Date.now().toString(36)}:`, ...options.env },
   });
   return Object.assign(stack, {
     dataDir,

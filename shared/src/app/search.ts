@@ -103,13 +103,16 @@ export async function semanticSearch(ctx: AppContext, q: string, limit: number, 
 /** Resources nearest to `vector` by cosine similarity (score = 1 - distance). */
 export async function nearest(ctx: AppContext, vector: number[], k: number): Promise<Array<{ id: string; title: string | null; score: number }>> {
   if (k <= 0) return [];
+  // The DiskANN index is approximate: asking it for more neighbours than needed raises recall for the top k.
+  const probe = Math.max(k * 4, 50);
   const json = JSON.stringify(vector);
   return ctx.store.db.all<{ id: string; title: string | null; score: number }>(sql`
     SELECT e.resource_id AS id, r.title AS title, 1 - vector_distance_cos(e.vector, vector32(${json})) AS score
-    FROM vector_top_k('resource_embeddings_vector_idx', vector32(${json}), ${k}) AS t
+    FROM vector_top_k('resource_embeddings_vector_idx', vector32(${json}), ${probe}) AS t
     JOIN resource_embeddings e ON e.rowid = t.id
     JOIN resources r ON r.id = e.resource_id
-    ORDER BY score DESC`);
+    ORDER BY score DESC
+    LIMIT ${k}`);
 }
 
 async function embeddedCount(ctx: AppContext): Promise<number> {

@@ -12,16 +12,16 @@
  * const doc = await cache.getOrLoad("resource", id, () => store.get(id), { tags: [`resource:${id}`] });
  * await cache.invalidate({ tags: [`resource:${id}`] });
  */
-import { isRedisReady, onRedisConnectionLost, waitForRedisReady } from "../adapters/redis/redisClient";
+import { isRedisReady } from "../adapters/redis/redisClient";
 import type { RedisClient } from "../adapters/redis/redisClient";
 import { unlinkMatching } from "../adapters/redis/scanKeys";
-import { serverIdentity } from "../adapters/redis/serverIdentity";
 import { CacheTypes, CacheUnavailableError } from "../ports/cache";
 import type { Cache, CacheStats, CacheType, InvalidationRequest } from "../ports/cache";
 import { CacheKeys } from "./cacheKeys";
 import { MAX_TTL_SECONDS, clampTtlSeconds, resolvePolicies } from "./cachePolicies";
 import type { CachePolicy, CachePolicyOverrides } from "./cachePolicies";
 import { StatsRecorder, parseStatsField, summarizeStats } from "./cacheStats";
+import { ConnectionGate } from "./connectionGate";
 import type { StatMetric } from "./cacheStats";
 import { judge, newStamp, normalizeTags, sameTags } from "./freshness";
 import type { EntryMeta, Snapshot } from "./freshness";
@@ -46,6 +46,12 @@ export interface TwoLayerCacheOptions {
   statsFlushIntervalMs?: number;
   /** How long the first operations wait for the initial connection. Default 1000. */
   firstConnectWaitMs?: number;
+  /**
+   * How long invalidate() waits for a disconnected client to reconnect before
+   * rejecting. Longer than the reconnect backoff, so a process that reconnects
+   * late still invalidates instead of failing while Redis is up. Default 1500.
+   */
+  invalidateConnectWaitMs?: number;
   /** After an L2 command fails on a live connection (e.g. a timeout), skip L2 this long. Default 1000. */
   l2PauseAfterFailureMs?: number;
   /** Told about every L2 failure (they are also counted as errors in the statistics). */
@@ -111,25 +117,15 @@ export class TwoLayerCache implements Cache {
   private readonly redis: RedisClient | null;
   private readonly generations: GenerationStore | null;
   private readonly l2: L2Values | null;
+  private readonly gate: ConnectionGate | null;
   private readonly flights = new Map<string, Promise<FlightOutcome>>();
-  private readonly firstConnectWaitMs: number;
-  private readonly l2PauseAfterFailureMs: number;
+  private readonly invalidateConnectWaitMs: number;
   private readonly onError: (error: unknown, operation: string) => void;
-  private readonly stopWatchingConnection: () => void;
   private readonly flushTimer: NodeJS.Timeout | null;
 
   /** Local logical clock ordering flight decisions, joins and local invalidations. */
   private tick = 0;
   private lastLocalInvalidationTick = 0;
-
-  // Connection gate: see usableRedis().
-  private connectionSerial = 0;
-  private verification: Promise<boolean> | null = null;
-  private firstConnection: Promise<boolean> | null = null;
-  private l2PausedUntil = 0;
-  /** Invalidations that could not reach Redis, and how many a new epoch has already covered. */
-  private lostInvalidations = 0;
-  private lostInvalidationsCovered = 0;
   private closed = false;
 
   constructor(options: TwoLayerCacheOptions = {}) {
@@ -139,16 +135,16 @@ export class TwoLayerCache implements Cache {
     this.redis = options.redis ?? null;
     this.generations = this.redis ? new GenerationStore(this.redis, this.keys) : null;
     this.l2 = this.redis ? new L2Values(this.redis, this.keys) : null;
-    this.firstConnectWaitMs = options.firstConnectWaitMs ?? 1_000;
-    this.l2PauseAfterFailureMs = options.l2PauseAfterFailureMs ?? 1_000;
+    this.invalidateConnectWaitMs = options.invalidateConnectWaitMs ?? 1_500;
     this.onError = options.onError ?? (() => {});
-    this.stopWatchingConnection = this.redis
-      ? onRedisConnectionLost(this.redis, () => {
-          // A new connection may lead to a different (restarted) server: check it before use.
-          this.connectionSerial++;
-          this.verification = null;
-        })
-      : () => {};
+    this.gate =
+      this.redis && this.generations
+        ? new ConnectionGate(this.redis, this.generations, {
+            firstConnectWaitMs: options.firstConnectWaitMs ?? 1_000,
+            pauseAfterFailureMs: options.l2PauseAfterFailureMs ?? 1_000,
+            onError: this.onError,
+          })
+        : null;
     const flushEvery = options.statsFlushIntervalMs ?? 1_000;
     this.flushTimer = this.redis && flushEvery > 0 ? setInterval(() => void this.flushStats(), flushEvery) : null;
     this.flushTimer?.unref();
@@ -230,12 +226,13 @@ export class TwoLayerCache implements Cache {
    */
   async invalidate(request: InvalidationRequest): Promise<void> {
     const plan = planInvalidation(request);
+    if (plan.buckets.length === 0) return; // names nothing this cache could hold
     this.lastLocalInvalidationTick = ++this.tick;
     this.l1.deleteWhere((id, entry) => planCovers(plan, entry.type, id, entry.tags));
     plan.buckets.forEach((bucket) => this.count(bucket, "invalidations"));
     if (!this.redis || !this.generations) return;
 
-    const redis = await this.usableRedis();
+    const redis = await this.gate?.usableWaiting(this.invalidateConnectWaitMs);
     if (!redis) {
       this.invalidationLost(plan);
       throw new CacheUnavailableError("Redis is unreachable: the invalidation reached this process's L1 only");
@@ -331,7 +328,7 @@ export class TwoLayerCache implements Cache {
     if (this.flushTimer) clearInterval(this.flushTimer);
     await this.flushStats();
     this.closed = true;
-    this.stopWatchingConnection();
+    this.gate?.close();
     this.flights.clear();
     this.l1.clear();
   }
@@ -438,7 +435,7 @@ export class TwoLayerCache implements Cache {
   private async readSnapshot(type: CacheType, key: string, tags: readonly string[]): Promise<Snapshot> {
     const snapshot = await this.generationStore().readSnapshot(type, key, tags, ++this.tick);
     // The epoch vanished (FLUSHALL, eviction): re-run the connection check, which draws a new one.
-    if (snapshot.stamps[0] == null) this.verification = null;
+    if (snapshot.stamps[0] == null) this.gate?.recheck();
     return snapshot;
   }
 
@@ -508,56 +505,19 @@ export class TwoLayerCache implements Cache {
    * this process uses Redis again.
    */
   private invalidationLost(plan: InvalidationPlan): void {
-    this.lostInvalidations++;
-    this.verification = null;
+    this.gate?.invalidationLost();
     new Set(plan.buckets.length > 0 ? plan.buckets : ["all"]).forEach((bucket) => this.count(bucket, "errors"));
   }
 
-  // -------------------------------------------------------- connection gate
-
-  /**
-   * The Redis client when it may be used for this operation, otherwise null.
-   * Before the first use of each connection, the server identity is checked: if
-   * Redis restarted or failed over since the epoch was drawn (its data may be
-   * older than what clients saw), or if this process lost an invalidation, a new
-   * epoch is drawn first.
-   */
+  /** The Redis client if this operation may use it (see ConnectionGate), else null. */
   private async usableRedis(): Promise<RedisClient | null> {
-    const redis = this.redis;
-    if (!redis || this.closed) return null;
-    if (performance.now() < this.l2PausedUntil) return null;
-    if (!isRedisReady(redis)) {
-      this.firstConnection ??= waitForRedisReady(redis, this.firstConnectWaitMs);
-      await this.firstConnection;
-      if (!isRedisReady(redis)) return null;
-    }
-    const serial = this.connectionSerial;
-    this.verification ??= this.verifyConnection(redis, serial);
-    const verified = await this.verification;
-    if (!verified || serial !== this.connectionSerial || !isRedisReady(redis)) return null;
-    return redis;
-  }
-
-  private async verifyConnection(redis: RedisClient, serial: number): Promise<boolean> {
-    try {
-      const identity = await serverIdentity(redis);
-      const lostUpTo = this.lostInvalidations;
-      const mustDrawEpoch = lostUpTo > this.lostInvalidationsCovered;
-      await this.generationStore().ensureEpoch(identity, mustDrawEpoch, newStamp());
-      if (mustDrawEpoch) this.lostInvalidationsCovered = Math.max(this.lostInvalidationsCovered, lostUpTo);
-      return true;
-    } catch (error) {
-      this.onError(error, "verify");
-      if (serial === this.connectionSerial) this.verification = null;
-      return false;
-    }
+    return this.closed || !this.gate ? null : this.gate.usable();
   }
 
   private l2Failed(bucket: string, error: unknown, operation: string): void {
     this.count(bucket, "errors");
     this.onError(error, operation);
-    // A live connection that fails (timeout, overload) would cost every request the timeout.
-    if (this.redis && isRedisReady(this.redis)) this.l2PausedUntil = performance.now() + this.l2PauseAfterFailureMs;
+    this.gate?.commandFailed();
   }
 
   private generationStore(): GenerationStore {

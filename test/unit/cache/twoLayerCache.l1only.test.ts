@@ -91,8 +91,13 @@ describe("TwoLayerCache in L1-only mode", () => {
   it("does not keep a value loaded before an invalidation that happened during the load", async () => {
     cache = new TwoLayerCache();
     const gate = deferred<string>();
-    const pending = cache.getOrLoad("resource", "1", () => gate.promise, { tags: ["resource:1"] });
-    await sleep(1);
+    const loading = deferred<void>();
+    const load = () => {
+      loading.resolve();
+      return gate.promise;
+    };
+    const pending = cache.getOrLoad("resource", "1", load, { tags: ["resource:1"] });
+    await loading.promise;
     await cache.invalidate({ tags: ["resource:1"] });
     gate.resolve("old");
     expect(await pending).toBe("old"); // that read started before the invalidation
@@ -121,13 +126,15 @@ describe("TwoLayerCache in L1-only mode", () => {
     cache = new TwoLayerCache();
     const source = { value: "old" };
     const gate = deferred<void>();
+    const loading = deferred<void>();
     const load = async () => {
       const seen = source.value;
+      loading.resolve();
       await gate.promise;
       return seen;
     };
     const early = cache.getOrLoad("resource", "1", load);
-    await sleep(1);
+    await loading.promise;
     source.value = "new";
     await cache.invalidate({ keys: [{ type: "resource", key: "1" }] });
     const late = cache.getOrLoad("resource", "1", load);

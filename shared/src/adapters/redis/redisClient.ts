@@ -38,7 +38,8 @@ export interface RedisClientOptions {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 500;
-const MAX_RECONNECT_DELAY_MS = 2_000;
+/** Kept short: a process that reconnects late cannot invalidate (see docs/caching.md). */
+export const MAX_RECONNECT_DELAY_MS = 1_000;
 
 const sharedClients = new Map<string, RedisClient>();
 
@@ -69,7 +70,7 @@ export function newRedisClient(options: RedisClientOptions): RedisClient {
   return client;
 }
 
-/** Backoff for reconnection: 50 ms doubling to 2 s, with jitter so containers do not reconnect in lockstep. */
+/** Backoff for reconnection: 50 ms doubling to 1 s, with jitter so containers do not reconnect in lockstep. */
 export function reconnectDelayMs(attempt: number): number {
   const base = Math.min(50 * 2 ** Math.max(0, attempt - 1), MAX_RECONNECT_DELAY_MS);
   return Math.round(base * (0.75 + Math.random() * 0.25));
@@ -130,29 +131,33 @@ export function isRedisReady(client: RedisClient): boolean {
 }
 
 /**
- * Resolves true once the client is ready, false on timeout or when the
- * connection attempt fails first (so a cold start with Redis down waits at most
- * one attempt, never the whole backoff schedule).
+ * Resolves true once the client is ready, false on timeout, when the client was
+ * closed, or (unless `acrossRetries`) when the attempt in progress fails: a
+ * cold start with Redis down then waits for one attempt, never for the whole
+ * backoff schedule.
  */
-export function waitForRedisReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
+export function waitForRedisReady(client: RedisClient, timeoutMs: number, options: { acrossRetries?: boolean } = {}): Promise<boolean> {
   if (isRedisReady(client)) return Promise.resolve(true);
-  // Only an attempt in progress is worth waiting for; between attempts the
-  // backoff delay could be seconds.
-  if (!["connecting", "connect"].includes(client.status)) return Promise.resolve(false);
+  if (client.status === "end") return Promise.resolve(false);
+  const attemptInProgress = client.status === "connecting" || client.status === "connect";
+  if (!attemptInProgress && !options.acrossRetries) return Promise.resolve(false);
   return new Promise((resolve) => {
     const finish = (ready: boolean) => {
       clearTimeout(timer);
       client.off("ready", onReady);
-      client.off("reconnecting", onFailed);
-      client.off("end", onFailed);
+      client.off("reconnecting", onAttemptFailed);
+      client.off("end", onClosed);
       resolve(ready);
     };
     const onReady = () => finish(true);
-    const onFailed = () => finish(false);
-    const timer = setTimeout(onFailed, timeoutMs);
+    const onClosed = () => finish(false);
+    const onAttemptFailed = () => {
+      if (!options.acrossRetries) finish(false);
+    };
+    const timer = setTimeout(onClosed, timeoutMs);
     client.on("ready", onReady);
-    client.on("reconnecting", onFailed);
-    client.on("end", onFailed);
+    client.on("reconnecting", onAttemptFailed);
+    client.on("end", onClosed);
   });
 }
 

@@ -1,0 +1,103 @@
+/**
+ * One way to build every Lambda of the system: Node 24 on arm64, bundled by
+ * the local esbuild (no Docker), its own log group with a retention, and its
+ * own role whose only built-in right is writing to that log group. Everything
+ * else a function may do is granted explicitly by the construct that owns the
+ * resource.
+ */
+import { RemovalPolicy, Validations, type Duration } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { lockFile, repoRoot } from "../paths";
+
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export interface AppFunctionProps {
+  functionName: string;
+  entry: string;
+  description: string;
+  memoryMb: number;
+  timeout: Duration;
+  environment: Record<string, string>;
+  /** When set, the function runs in these subnets (to reach the cache) with this security group. */
+  network?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
+}
+
+export class AppFunction extends Construct {
+  readonly fn: NodejsFunction;
+  /** The literal name (fn.functionName is a token); dashboards and alarms address functions by it. */
+  readonly functionName: string;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    this.functionName = props.functionName;
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of ${props.functionName}`,
+    });
+    // Only CreateLogStream/PutLogEvents on this function's own log group, instead of
+    // AWSLambdaBasicExecutionRole's logs:* on every log group of the account.
+    this.logGroup.grantWrite(this.role);
+
+    if (props.network) {
+      // Lambda needs to create and delete its elastic network interfaces; the EC2 actions
+      // involved (Describe*, Create/DeleteNetworkInterface, Assign/Unassign addresses) do not
+      // support resource-level scoping in a way Lambda's service uses them. AWS keeps this
+      // managed policy to exactly that set, so we use it rather than a hand-copied wildcard.
+      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaVPCAccessExecutionRole"));
+      Validations.of(this.role).acknowledge({
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+        reason: "ENI management for a VPC-attached Lambda; the EC2 actions it grants cannot be narrowed to resources and AWS maintains the list.",
+      });
+    }
+
+    this.fn = new NodejsFunction(this, "Function", {
+      functionName: props.functionName,
+      description: props.description,
+      entry: props.entry,
+      handler: "handler",
+      runtime: FUNCTION_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      projectRoot: repoRoot,
+      depsLockFilePath: lockFile,
+      ...(props.network
+        ? { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [props.network.securityGroup] }
+        : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node24",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        logLevel: LogLevel.ERROR,
+        // Ship the SDK versions we tested with instead of whatever the runtime carries.
+        bundleAwsSDK: true,
+        mainFields: ["module", "main"],
+        // CommonJS dependencies bundled into an ES module still call require() for Node builtins.
+        banner: "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);",
+        esbuildArgs: {
+          // Lambda only talks to a remote libSQL server. The default entry of @libsql/client loads
+          // the native embedded-database binding at import time, which is not in the bundle and
+          // would crash the function at init; the web entry speaks HTTP/WebSocket only.
+          "--alias:@libsql/client": "@libsql/client/web",
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Every function's bundle must load on Node 24 as Lambda would load it: ESM
+ * with CommonJS dependencies, no native modules, a `handler` export. This
+ * catches what the template cannot show (a native binding, a bad banner).
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { resourcesOfType, type SynthContext } from "./synth";
+
+const LOAD_SCRIPT = "import(process.argv[1]).then((m) => { if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(1); } })";
+
+/** Declares the checks; `ctx.synth` is filled by the beforeAll of stack.test.ts. */
+export function describeBundles(ctx: SynthContext): void {
+  describe("function bundles", () => {
+    it("load on Node 24 and export handler, with no native libSQL binding", async () => {
+      const functions = Object.values(resourcesOfType(ctx.synth.template, "AWS::Lambda::Function"));
+      const assets = new Set(
+        functions.map((fn) => String((fn.Properties?.Code as { S3Key?: unknown } | undefined)?.S3Key ?? "").replace(/\.zip$/, "")),
+      );
+      expect(assets.size).toBeGreaterThanOrEqual(4);
+      for (const hash of assets) {
+        const bundle = path.join(ctx.synth.outdir, `asset.${hash}`, "index.mjs");
+        expect(existsSync(bundle), bundle).toBe(true);
+        // A clean child process: the bundle must not lean on anything vitest provides.
+        await promisify(execFile)(process.execPath, ["--no-warnings", "-e", LOAD_SCRIPT, bundle], {
+          cwd: path.dirname(bundle),
+          env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1" },
+          timeout: 60_000,
+        });
+      }
+    }, 120_000);
+  });
+}
