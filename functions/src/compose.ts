@@ -14,6 +14,7 @@ import { OutboxRelay } from "../../shared/src/outbox/outbox";
 import { applyRouteOverrides, routes } from "../../shared/src/events/routing";
 import type { AppContext } from "../../shared/src/app/context";
 import { createCache } from "../../shared/src/adapters/cacheFactory";
+import { withAwsObservability } from "../../shared/src/observability/awsRuntime";
 
 let app: Promise<AppContext> | undefined;
 
@@ -29,7 +30,8 @@ async function build(): Promise<AppContext> {
   await store.migrate();
   const emitter = EventEmitter.shared();
   const bus = new EventBridgeBus(new EventBridgeClient({ region: config.awsRegion }), config.eventBusName);
-  return {
+  // Shared event history, EMF cache metrics and the runtime view for /monitoring/*.
+  return withAwsObservability({
     config,
     store,
     cache: await createCache(config),
@@ -37,7 +39,7 @@ async function build(): Promise<AppContext> {
     emitter,
     relay: new OutboxRelay(store, bus, emitter),
     routes: applyRouteOverrides(routes, config.routeOverrides),
-  };
+  });
 }
 
 /** The container's app; a failed build is retried on the next invocation. */

@@ -10,13 +10,11 @@
  *   dlq list [--task t]            dead letters
  *   dlq replay [--task t] [--id m] send dead letters back to their queue
  *   run-job <name>                 run a scheduled job now
+ *   warm                           warm the cache with the most read resources and frequent queries
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { JobNames, type JobName } from "../../shared/src/events/schedules";
-import { runJob } from "../../shared/src/jobs/registry";
-import { startLocalStack } from "./stack";
 
 const BASE = (process.env.ALEXANDRIA_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, "");
 const EXTENSIONS: Record<string, string> = { ".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".pdf": "application/pdf" };
@@ -141,19 +139,14 @@ async function main(): Promise<void> {
       }
       return;
     }
-    case "run-job": {
-      const name = rest[0] ?? "";
-      if (!JobNames.includes(name as JobName)) throw new Error(`unknown job "${name}"; jobs: ${JobNames.join(", ")}`);
-      // Runs in this process against the same store. Without a shared SQS_ENDPOINT its events stay in the
-      // outbox, and the running stack's sweeper publishes them to the queues it actually reads.
-      const stack = await startLocalStack({ api: false, workers: false, sweepIntervalMs: 0, deferPublishing: !process.env.SQS_ENDPOINT });
-      try {
-        process.stdout.write(`${JSON.stringify(await runJob(stack.app, name as JobName), null, 2)}\n`);
-      } finally {
-        await stack.stop();
-      }
+    case "warm":
+      process.stdout.write(`${JSON.stringify(await call("POST", "/monitoring/cache/warm", {}), null, 2)}\n`);
       return;
-    }
+    case "run-job":
+      // The job runner is its own entry point (`npm run job`); it reads its arguments and exits when done.
+      process.argv = [process.argv[0]!, "runJob", ...rest];
+      await import("./runJob");
+      return;
     default:
       process.stdout.write(readFileSync(new URL(import.meta.url), "utf8").split("*/")[0]!.replace(/^\/\*\*\n/, "").replace(/^ \* ?/gm, "") + "\n");
       if (command) process.exitCode = 2;

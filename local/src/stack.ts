@@ -28,7 +28,11 @@ import { createApiHandler } from "../../functions/src/http/router";
 import { apiRoutes } from "../../functions/src/http/routeList";
 import { logger } from "../../shared/src/observability/logger";
 import { startHttpServer } from "./httpServer";
+import { PopularityCounter } from "../../shared/src/app/popularity";
+import { warmCache } from "../../shared/src/app/cacheWarming";
+import { startScheduler, type Scheduler } from "./scheduler";
 import { createCache } from "../../shared/src/adapters/cacheFactory";
+import { attachLocalMonitoring } from "./dashboard/localMonitoring";
 
 export interface LocalStackOptions {
   /** Environment overrides (same names as the env vars). */
@@ -40,12 +44,6 @@ export interface LocalStackOptions {
   scheduler?: boolean;
   /** Fixed poller concurrency (tests); default: the priority tier's. */
   pollerConcurrency?: number;
-  /**
-   * Leave events in the outbox instead of publishing them: for one-shot CLI
-   * runs whose in-process SQS emulator is not the one the running stack reads;
-   * the running stack's sweeper publishes them.
-   */
-  deferPublishing?: boolean;
   /** Outbox sweep period; 0 disables. */
   sweepIntervalMs?: number;
 }
@@ -59,14 +57,11 @@ export interface LocalStack {
   routes: Route[];
   pollers: QueuePoller[];
   sqsEndpoint: string;
+  /** Present when started with `scheduler: true`. */
+  scheduler: Scheduler | undefined;
   stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** Refuses every event, so they stay in the outbox for another process's sweeper. */
-const deferredBus: EventBus = {
-  publish: async (events) => ({ failedEventIds: events.map((e) => e.meta.eventId) }),
-};
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const config = loadConfig({ ...process.env, ...options.env });
@@ -89,9 +84,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const embedder = createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } });
   const emitter = EventEmitter.shared();
   const inline = config.taskMode === "inline" ? new InlineBus(routes) : undefined;
-  const bus: EventBus = options.deferPublishing ? deferredBus : (inline ?? new LocalBus(sqs, routes, topology));
+  const bus: EventBus = inline ?? new LocalBus(sqs, routes, topology);
   const relay = new OutboxRelay(store, bus, emitter);
-  const app: AppContext = { config, store, cache, embedder, emitter, relay, routes };
+  const popularity = new PopularityCounter(store);
+  const app: AppContext = { config, store, cache, embedder, emitter, relay, routes, popularity };
   inline?.attach(app);
 
   const pollers: QueuePoller[] = [];
@@ -123,13 +119,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sweeper = sweepMs > 0 ? setInterval(() => void relay.sweep(sweepMs).catch(() => undefined), sweepMs) : undefined;
   sweeper?.unref();
 
+  const scheduler = options.scheduler ? startScheduler(app) : undefined;
+
+  // Monitoring endpoints, /dashboard, /metrics, shared event history (Redis) and the periodic store line.
+  const monitoring = attachLocalMonitoring({ app, sqs, topology, sqsEndpoint, pollers: () => pollers.map((p) => p.stats) });
+
   let server: http.Server | undefined;
   let url = "";
   if (options.api !== false) {
     const handler = createApiHandler(apiRoutes, async () => app);
-    server = await startHttpServer({ handler, port: config.port, host: config.host, maxBodyBytes: config.maxRequestBytes });
+    server = await startHttpServer({ handler, port: config.port, host: config.host, maxBodyBytes: config.maxRequestBytes, extraRoutes: monitoring.extraRoutes });
     const addr = server.address();
     url = typeof addr === "object" && addr ? `http://${config.host}:${addr.port}` : "";
+    popularity.start();
+    // Warm in the background: the API answers at once; warmed entries only make the first reads faster.
+    void warmCache(app).then(
+      (r) => logger.info("cache warmed", { ...r }),
+      (e: unknown) => logger.warn("cache warming failed", { error: e instanceof Error ? e.message : String(e) }),
+    );
   }
 
   const stopWorkers = async () => {
@@ -145,8 +152,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routes,
     pollers,
     sqsEndpoint,
+    scheduler,
     stopWorkers,
     async stop() {
+      await popularity.stop();
+      // First, so no job starts against a closing store; running jobs finish.
+      await scheduler?.stop();
       if (sweeper) clearInterval(sweeper);
       if (server) {
         server.closeAllConnections();
@@ -154,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       await stopWorkers();
       await cache.close();
+      await monitoring.stop();
       sqs.destroy();
       await fauxqs?.stop();
       store.close();

@@ -2,5 +2,7 @@
 import { createApiHandler } from "./router";
 import { apiRoutes } from "./routeList";
 import { getApp } from "../compose";
+import { flushMetricsAfter } from "../../../shared/src/observability/emfMetrics";
 
-export const handler = createApiHandler(apiRoutes, getApp);
+// EMF metrics (EventsPublished, CacheHits/Misses) are flushed after each request that recorded any.
+export const handler = flushMetricsAfter(createApiHandler(apiRoutes, getApp));

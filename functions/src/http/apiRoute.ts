@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import type { AppContext } from "../../../shared/src/app/context";
 
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface ApiRequest<P = Record<string, string>, Q = Record<string, unknown>, B = unknown> {
   params: P;

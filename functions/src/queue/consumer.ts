@@ -10,6 +10,8 @@ import { routeFor, TaskNames, type TaskName } from "../../../shared/src/events/r
 import { taskFor } from "../../../shared/src/tasks/registry";
 import { createSqsConsumer, type SqsHandler } from "../../../shared/src/tasks/sqsConsumer";
 import { getApp } from "../compose";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { lambdaMetrics } from "../../../shared/src/observability/emfMetrics";
 
 const taskName = process.env.TASK_NAME as TaskName;
 let consumer: SqsHandler | undefined;
@@ -32,4 +34,7 @@ async function consume(event: SQSEvent): Promise<SQSBatchResponse> {
   return consumer(event);
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(consume);
+// Task metrics (TaskSucceeded/TaskFailed/TaskRetried, Task dimension) are flushed once per invocation.
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(logMetrics(lambdaMetrics(), { captureColdStartMetric: true }))
+  .handler(consume);

@@ -3,6 +3,7 @@ import middy from "@middy/core";
 import { JobNames, type JobName } from "../../../shared/src/events/schedules";
 import { runJob } from "../../../shared/src/jobs/registry";
 import { getApp } from "../compose";
+import { flushMetricsAfter } from "../../../shared/src/observability/emfMetrics";
 
 export interface JobInput {
   job: string;
@@ -13,4 +14,4 @@ async function run(input: JobInput): Promise<Record<string, unknown>> {
   return runJob(await getApp(), input.job as JobName);
 }
 
-export const handler = middy<JobInput, Record<string, unknown>>().handler(run);
+export const handler = middy<JobInput, Record<string, unknown>>().handler(flushMetricsAfter(run));

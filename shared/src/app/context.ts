@@ -9,6 +9,8 @@ import type { Embedder } from "../ports/embedder";
 import type { EventEmitter } from "../events/emitter";
 import type { OutboxRelay } from "../outbox/outbox";
 import type { Route } from "../events/routing";
+import type { PopularityCounter } from "./popularity";
+import type { RuntimeView } from "../observability/runtime";
 
 export interface AppContext {
   config: AppConfig;
@@ -19,4 +21,8 @@ export interface AppContext {
   relay: OutboxRelay;
   /** The routing table in force (requirement values, or test overrides). */
   routes: Route[];
+  /** Counts reads and queries for cache warming; absent in one-shot runs. */
+  popularity?: PopularityCounter;
+  /** Queues, pollers and cloud views for monitoring and dead-letter replay; set by the composition root. */
+  runtime?: RuntimeView;
 }

@@ -236,6 +236,7 @@ export function toView(row: ResourceRow, cats: ResourceView["categories"]): Reso
 
 /** A resource as the API shows it, read through the cache. */
 export async function getResourceView(ctx: AppContext, id: string): Promise<ResourceView> {
+  ctx.popularity?.resourceRead(id);
   return ctx.cache.getOrLoad("resource", id, async () => toView(await loadResource(ctx, id), await categoriesOf(ctx, id)), { tags: [`resource:${id}`] });
 }
 

@@ -35,9 +35,10 @@ const RRF_K = 60;
 /** Candidates each ranker contributes to hybrid fusion, and the semantic search ceiling. */
 const CANDIDATES = 100;
 
-export async function search(ctx: AppContext, input: SearchInput): Promise<SearchResult> {
+export async function search(ctx: AppContext, input: SearchInput, options: { count?: boolean } = {}): Promise<SearchResult> {
   const normalized = normalizeQuery(input.q);
   if (!normalized) return { results: [], total: 0 };
+  if (options.count !== false) ctx.popularity?.queryRun(normalized, input.mode);
   const key = `${input.mode}|${input.limit}|${input.offset}|${normalized}`;
   const t0 = performance.now();
   const result = await ctx.cache.getOrLoad("search", key, () => runSearch(ctx, input), { tags: ["search"] });

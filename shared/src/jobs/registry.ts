@@ -6,15 +6,29 @@ import { errorMessage } from "../errors";
 import type { AppContext } from "../app/context";
 import type { JobDefinition } from "./types";
 import { outboxSweepJob } from "./outboxSweep";
+import { qualityDegradationJob } from "./qualityDegradation";
+import { qualityOutliersJob } from "./qualityOutliers";
+import { classifierRetrainingJob } from "./classifierRetraining";
+import { cacheCleanupJob } from "./cacheCleanup";
+import { reconcilerJob } from "./reconciler";
 
 export const jobRegistry: Partial<Record<JobName, JobDefinition>> = {
   "outbox-sweep": outboxSweepJob,
+  "quality-degradation": qualityDegradationJob,
+  "quality-outliers": qualityOutliersJob,
+  "classifier-retraining": classifierRetrainingJob,
+  "cache-cleanup": cacheCleanupJob,
+  reconciler: reconcilerJob,
 };
 
-/** Runs a job now, recording it in `job_runs` and announcing `job.completed`. */
-export async function runJob(app: AppContext, name: JobName): Promise<Record<string, unknown>> {
-  const job = jobRegistry[name];
-  if (!job) throw new Error(`unknown job ${name}`);
+/**
+ * Runs a job now, recording it in `job_runs` and announcing `job.completed`.
+ * A definition instead of a name runs a job built with other options (tests).
+ */
+export async function runJob(app: AppContext, nameOrJob: JobName | JobDefinition): Promise<Record<string, unknown>> {
+  const job = typeof nameOrJob === "string" ? jobRegistry[nameOrJob] : nameOrJob;
+  if (!job) throw new Error(`unknown job ${String(nameOrJob)}`);
+  const name = job.name;
   const startedAt = new Date().toISOString();
   const [row] = await app.store.write((tx) => tx.insert(jobRuns).values({ job: name, startedAt, status: "running" }).returning({ id: jobRuns.id }));
   try {

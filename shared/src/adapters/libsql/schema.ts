@@ -193,6 +193,12 @@ export const classifierModels = sqliteTable("classifier_models", {
   examples: integer("examples").notNull(),
   model: text("model").notNull(),
   active: integer("active", { mode: "boolean" }).notNull().default(false),
+  /**
+   * `category NUL sha256(text)` of every example the version learned from, so
+   * the retraining job can rebuild its label set on a new held-out split and
+   * compare like with like. Null for versions trained before this column.
+   */
+  labelKeys: text("label_keys", { mode: "json" }).$type<string[]>(),
 });
 
 export const qualityFlags = sqliteTable(

@@ -17,6 +17,8 @@ export class LocalBus implements EventBus {
     private readonly sqs: SQSClient,
     private readonly table: readonly Route[],
     private readonly topology: Topology,
+    /** Longest wait for one send; past it the events stay in the outbox for the sweeper. */
+    private readonly publishTimeoutMs = 5_000,
   ) {}
 
   async publish(events: readonly DomainEvent[]): Promise<PublishResult> {
@@ -42,6 +44,8 @@ export class LocalBus implements EventBus {
                 QueueUrl: url,
                 Entries: chunk.map((c, j) => ({ Id: String(j), MessageBody: c.body })),
               }),
+              // The client's requestTimeout only warns; without this a hung queue hangs the write that publishes.
+              { abortSignal: AbortSignal.timeout(this.publishTimeoutMs) },
             );
             for (const f of res.Failed ?? []) {
               const item = chunk[Number(f.Id)];

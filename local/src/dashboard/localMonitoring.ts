@@ -1,0 +1,77 @@
+/**
+ * Monitoring for the local runtime, wired in one call from `local/src/stack.ts`:
+ * the runtime view (queues, pollers, oldest-message ages from the emulator),
+ * the shared event history and worker reports in Redis when REDIS_URL is set,
+ * Prometheus `/metrics`, the `/dashboard` page, and the periodic store line.
+ */
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { AppContext } from "../../../shared/src/app/context";
+import type { Topology } from "../../../shared/src/adapters/sqs/queueTopology";
+import type { PollerStats } from "../../../shared/src/adapters/local/poller";
+import { closeRedisClient, newRedisClient } from "../../../shared/src/adapters/redis/redisClient";
+import { installHistorySink } from "../../../shared/src/observability/redisHistory";
+import { fauxqsOldestAges } from "../../../shared/src/observability/queueFigures";
+import { PrometheusMetrics } from "../../../shared/src/observability/prometheus";
+import { startStoreStatsLog } from "../../../shared/src/observability/dbStatsLog";
+import { newProcessId, readWorkerReports, startWorkerReports, workersKey } from "../../../shared/src/observability/workerRegistry";
+import type { RuntimeView } from "../../../shared/src/observability/runtime";
+import type { ExtraRoute } from "../httpServer";
+import { dashboardRoute, metricsRoute } from "./routes";
+
+export interface LocalMonitoringOptions {
+  app: AppContext;
+  sqs: SQSClient;
+  topology: Topology;
+  sqsEndpoint: string;
+  pollers: () => PollerStats[];
+  /** Period of the store stats log line; 0 disables it. */
+  storeLogIntervalMs?: number;
+}
+
+export interface LocalMonitoring {
+  /** For `startHttpServer({ extraRoutes })`: `/dashboard` and `/metrics`. */
+  extraRoutes: ExtraRoute[];
+  metrics: PrometheusMetrics;
+  /** Call after the pollers stopped and the cache closed. */
+  stop(): Promise<void>;
+}
+
+export function attachLocalMonitoring(options: LocalMonitoringOptions): LocalMonitoring {
+  const { app } = options;
+  const config = app.config;
+  // A client of the stack's own, closed with it: two stacks in one test process must not share one.
+  const redis = config.redisUrl ? newRedisClient({ url: config.redisUrl, cluster: config.redisCluster }) : undefined;
+  const history = redis ? installHistorySink(app.emitter, redis, config) : undefined;
+  const processId = newProcessId();
+  const runtime: RuntimeView = {
+    kind: "local",
+    sqs: options.sqs,
+    topology: async () => options.topology,
+    pollers: options.pollers,
+    oldestMessageAges: (queues) => fauxqsOldestAges(options.sqsEndpoint, queues),
+    processId,
+    ...(history ? { history } : {}),
+    ...(redis ? { redis, reportedWorkers: () => readWorkerReports(redis, workersKey(config)) } : {}),
+  };
+  app.runtime = runtime;
+
+  const stopReports = redis && options.pollers().length > 0 ? startWorkerReports(redis, workersKey(config), processId, options.pollers) : undefined;
+  const metrics = new PrometheusMetrics(app);
+  const interval = options.storeLogIntervalMs ?? 60_000;
+  const stopStoreLog = interval > 0 ? startStoreStatsLog(app.store, interval) : undefined;
+
+  return {
+    extraRoutes: [dashboardRoute(), metricsRoute(metrics, config.apiKey)],
+    metrics,
+    async stop() {
+      stopStoreLog?.();
+      metrics.close();
+      await stopReports?.();
+      if (history) {
+        app.emitter.setHistorySink(undefined);
+        await history.drain();
+      }
+      if (redis) await closeRedisClient(redis);
+    },
+  };
+}

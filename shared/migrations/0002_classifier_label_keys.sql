@@ -1,0 +1,1 @@
+ALTER TABLE `classifier_models` ADD `label_keys` text;

@@ -1,0 +1,74 @@
+/**
+ * What monitoring and dead-letter replay can see of the running system beyond
+ * the store: the queues, the local pollers, and on AWS the CloudWatch and
+ * ElastiCache views. Each composition root fills it in with its own adapters
+ * (`local/src/dashboard/localMonitoring.ts`, `awsRuntime.ts`), so the
+ * monitoring use cases run unchanged on both.
+ */
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { TaskName } from "../events/routing";
+import type { Topology } from "../adapters/sqs/queueTopology";
+import type { PollerStats } from "../adapters/local/poller";
+import type { RedisClient } from "../adapters/redis/redisClient";
+import type { HistorySinkStats } from "./redisHistory";
+import type { WorkerReport } from "./workerRegistry";
+
+export interface QueueRef {
+  task: TaskName;
+  url: string;
+  name: string;
+}
+
+/** Age of a queue's oldest message, and where the figure came from (null: not known). */
+export interface OldestMessageAge {
+  seconds: number | null;
+  source: string;
+}
+
+/** A task function's health on AWS (CloudWatch `AWS/Lambda` metrics over a recent window). */
+export interface FunctionHealth {
+  task: TaskName;
+  functionName: string;
+  windowMinutes: number;
+  /** Highest concurrent executions seen in the window. */
+  concurrentExecutions: number | null;
+  invocations: number | null;
+  errors: number | null;
+  throttles: number | null;
+  /** The event source mapping's cap for the route's priority tier. */
+  maxConcurrency: number;
+}
+
+/** ElastiCache's own description of the cache (AWS only). */
+export interface CacheServiceStatus {
+  name: string;
+  kind: "serverless" | "replication-group";
+  status: string | null;
+  engine: string | null;
+  engineVersion: string | null;
+  endpoint: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface RuntimeView {
+  kind: "local" | "aws";
+  sqs: SQSClient;
+  /** Every route's queue and DLQ URL (local: created at start; AWS: looked up by name once). */
+  topology(): Promise<Topology>;
+  /** The pollers of this process (local runtime only). */
+  pollers?(): PollerStats[];
+  /** The age of the oldest message per queue URL; SQS attributes do not carry it. */
+  oldestMessageAges?(queues: readonly QueueRef[]): Promise<Map<string, OldestMessageAge>>;
+  /** Task functions' concurrency and errors (AWS only). */
+  functionHealth?(): Promise<FunctionHealth[]>;
+  /** The ElastiCache cache behind REDIS_URL (AWS only). */
+  cacheService?(): Promise<CacheServiceStatus | null>;
+  /** The shared event history writer of this process, when Redis is configured. */
+  history?: { stats: HistorySinkStats };
+  /** This process's Redis client for monitoring (history reads, PING); absent without REDIS_URL. */
+  redis?: RedisClient;
+  /** Identifies this process among the workers reported through Redis. */
+  processId?: string;
+  /** Pollers of every local process, as reported through Redis (multi-process setups). */
+  reportedWorkers?(): Promise<WorkerReport[]>;
+}
