@@ -41,7 +41,19 @@ export function trainVersion(examples: LabelledExample[], version: number): Trai
   return { version, accuracy, examples: examples.length, fingerprint: labelsFingerprint(examples), model: train(examples) };
 }
 
-export async function activeModel(ctx: AppContext): Promise<{ version: number; model: ClassifierModel }> {
+let inflight: Promise<{ version: number; model: ClassifierModel }> | undefined;
+
+/**
+ * The model classification uses. Concurrent callers share one load: training
+ * is CPU-bound and blocks the event loop, so it must happen once, not once per
+ * task in the first batch.
+ */
+export function activeModel(ctx: AppContext): Promise<{ version: number; model: ClassifierModel }> {
+  inflight ??= loadActiveModel(ctx).finally(() => (inflight = undefined));
+  return inflight;
+}
+
+async function loadActiveModel(ctx: AppContext): Promise<{ version: number; model: ClassifierModel }> {
   const row = await ctx.store.db.query.classifierModels.findFirst({ where: eq(classifierModels.active, true), orderBy: desc(classifierModels.version) });
   if (row) {
     if (loaded?.version === row.version) return loaded;
