@@ -29,6 +29,8 @@ export interface OutboxStats {
 
 export class OutboxRelay {
   readonly stats: OutboxStats = { published: 0, publishFailures: 0, lastError: null };
+  /** Events this process is publishing right now: the sweeper leaves them alone instead of sending them twice. */
+  readonly #inFlight = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -42,6 +44,15 @@ export class OutboxRelay {
    */
   async publishStaged(events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
+    for (const e of events) this.#inFlight.add(e.meta.eventId);
+    try {
+      await this.#publish(events);
+    } finally {
+      for (const e of events) this.#inFlight.delete(e.meta.eventId);
+    }
+  }
+
+  async #publish(events: readonly DomainEvent[]): Promise<void> {
     let failed: Set<string>;
     try {
       const result = await this.bus.publish(events);
@@ -73,7 +84,7 @@ export class OutboxRelay {
       .where(and(isNull(outbox.publishedAt), lt(outbox.createdAt, cutoff)))
       .orderBy(asc(outbox.createdAt))
       .limit(limit);
-    const events: DomainEvent[] = rows.map((r) => ({
+    const events: DomainEvent[] = rows.filter((r) => !this.#inFlight.has(r.id)).map((r) => ({
       name: r.name as DomainEvent["name"],
       payload: r.payload as DomainEvent["payload"],
       meta: r.meta as DomainEvent["meta"],

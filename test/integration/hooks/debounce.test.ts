@@ -1,0 +1,200 @@
+/**
+ * Hooks table, rows 1 and 2 (requirement 3.1, 3.2; DESIGN.md §2.3): debounce
+ * by revision. N updates inside the route's delay window cost exactly one
+ * computation, and it is of the last revision.
+ *
+ * The windows are route overrides (6 s for embedding, 5 s for quality): long
+ * enough for ten HTTP updates on a loaded machine, short enough for CI. Real
+ * libSQL, real fauxqs through the AWS SDK, real pollers.
+ *
+ * Figures: `npx vitest run test/integration/hooks/debounce.test.ts` prints the
+ * debounce counts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
+import { instantTimings } from "../../../shared/src/events/routing";
+import { embeddingComputations } from "../../../shared/src/tasks/embedding";
+import { computeQuality } from "../../../shared/src/domain/quality";
+
+// Windows are configuration: wide enough that ten HTTP updates fit inside them even on a loaded
+// 2-core CI machine (a PATCH there can take 0.5 s); the property proven is the same at any width.
+const EMBEDDING_WINDOW_S = 6;
+const QUALITY_WINDOW_S = 5;
+const UPDATES = 10;
+
+interface Status {
+  upToDate: boolean;
+  revision: number;
+  contentRevision: number;
+  metadataRevision: number;
+  ingestion: { status: string; error: string | null };
+}
+interface LedgerRow {
+  status: string;
+  revision: number | null;
+  detail: string | null;
+  attempt: number;
+}
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({
+    routeOverrides: instantTimings({ embedding: { delaySeconds: EMBEDDING_WINDOW_S }, quality: { delaySeconds: QUALITY_WINDOW_S } }),
+  });
+});
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+function paragraph(tag: string): string {
+  return [
+    `Revision marker ${tag}. The library keeps derived data current without a timer lock.`,
+    `Each update of ${tag} bumps the content revision in the same write as the change,`,
+    "and a task woken for an older revision simply does nothing because a newer message is on its way.",
+  ].join(" ");
+}
+
+async function untilCurrent(id: string, timeoutMs = 40_000): Promise<Status> {
+  return waitFor(async () => {
+    const s = await api<Status>(stack, "GET", `/resources/${id}/status`);
+    if (s.body.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.body.ingestion.error}`);
+    return s.body.upToDate ? s.body : undefined;
+  }, timeoutMs);
+}
+
+async function ledger(task: string, id: string, afterId: number): Promise<LedgerRow[]> {
+  const rs = await stack.app.store.client.execute({
+    sql: "SELECT status, revision, detail, attempt FROM task_runs WHERE task = ? AND resource_id = ? AND id > ? ORDER BY id",
+    args: [task, id, afterId],
+  });
+  return rs.rows.map((r) => ({ status: String(r.status), revision: r.revision === null ? null : Number(r.revision), detail: r.detail === null ? null : String(r.detail), attempt: Number(r.attempt) }));
+}
+
+async function lastLedgerId(): Promise<number> {
+  const rs = await stack.app.store.client.execute("SELECT coalesce(max(id), 0) AS m FROM task_runs");
+  return Number(rs.rows[0]?.m ?? 0);
+}
+
+async function createCurrent(text: string, title: string): Promise<string> {
+  const res = await api<{ id: string }>(stack, "POST", "/resources", { content: text, contentType: "text/plain", title });
+  expect(res.status).toBe(202);
+  await untilCurrent(res.body.id);
+  // A task's ledger row is written just after its result commits: wait for the rows too, so they are not counted after the mark.
+  await waitFor(async () => {
+    const rs = await stack.app.store.client.execute({
+      sql: "SELECT count(DISTINCT task) AS n FROM task_runs WHERE resource_id = ? AND status = 'succeeded' AND task IN ('ingestion','embedding','search-index','quality','classification')",
+      args: [res.body.id],
+    });
+    return Number(rs.rows[0]!.n) === 5;
+  });
+  return res.body.id;
+}
+
+describe("debounce by revision", () => {
+  it(`${UPDATES} content updates inside the ${EMBEDDING_WINDOW_S} s window → exactly one embedding computation, of the last revision`, async () => {
+    const id = await createCurrent(paragraph("initial"), "Debounce subject");
+    const mark = await lastLedgerId();
+    const computedBefore = embeddingComputations.count;
+
+    // Ten clients editing at once (sent together, so the burst fits the window even on a slow machine).
+    const texts = Array.from({ length: UPDATES }, (_, i) => paragraph(`update${i + 1}x${Date.now().toString(36)}`));
+    const t0 = Date.now();
+    const answers = await Promise.all(texts.map((content) => api(stack, "PATCH", `/resources/${id}`, { content, contentType: "text/plain" })));
+    const burstMs = Date.now() - t0;
+    for (const a of answers) expect(a.status).toBe(200);
+    // The property is only claimed for updates inside the window.
+    expect(burstMs).toBeLessThan(EMBEDDING_WINDOW_S * 1000);
+
+    const status = await untilCurrent(id);
+    expect(status.contentRevision).toBe(1 + UPDATES);
+    // Every message has been handled: one per update.
+    const rows = await waitFor(async () => {
+      const r = await ledger("embedding", id, mark);
+      return r.length >= UPDATES ? r : undefined;
+    }, 20_000);
+    // Let a late duplicate (there should be none) show up before counting.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const settled = await ledger("embedding", id, mark);
+    expect(settled).toEqual(rows);
+
+    const succeeded = rows.filter((r) => r.status === "succeeded");
+    const skipped = rows.filter((r) => r.status === "skipped");
+    console.log(`[debounce] embedding: ${UPDATES} updates in ${burstMs} ms → ${succeeded.length} computation(s), ${skipped.length} skipped as superseded; embedder calls: ${embeddingComputations.count - computedBefore}`);
+    expect(rows).toHaveLength(UPDATES);
+    expect(succeeded).toHaveLength(1);
+    expect(succeeded[0]!.revision).toBe(1 + UPDATES);
+    expect(skipped).toHaveLength(UPDATES - 1);
+    for (const s of skipped) expect(s.detail).toMatch(/superseded by content revision/);
+    expect(embeddingComputations.count - computedBefore).toBe(1);
+
+    // The stored vector is the embedding of the final text.
+    const row = await stack.app.store.client.execute({
+      sql: "SELECT r.content AS content, r.content_revision AS cr, r.embedded_revision AS er, e.content_revision AS ecr, vector_extract(e.vector) AS v FROM resources r JOIN resource_embeddings e ON e.resource_id = r.id WHERE r.id = ?",
+      args: [id],
+    });
+    const stored = row.rows[0]!;
+    // The last write to commit holds the final text; the vector must be of exactly that text.
+    expect(texts.some((t) => String(stored.content).includes(t.slice(0, 40)))).toBe(true);
+    expect(Number(stored.er)).toBe(1 + UPDATES);
+    expect(Number(stored.ecr)).toBe(Number(stored.cr));
+    const vector = JSON.parse(String(stored.v)) as number[];
+    const [expected] = await stack.app.embedder.embed([String(stored.content)]);
+    expect(vector).toHaveLength(expected!.length);
+    let maxDiff = 0;
+    for (let i = 0; i < vector.length; i++) maxDiff = Math.max(maxDiff, Math.abs(vector[i]! - expected![i]!));
+    expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it(`${UPDATES} metadata updates inside the ${QUALITY_WINDOW_S} s window → exactly one quality computation, of the last revision`, async () => {
+    const id = await createCurrent(paragraph("quality subject"), "Quality subject");
+    const mark = await lastLedgerId();
+    const before = await api<Status>(stack, "GET", `/resources/${id}/status`);
+
+    const t0 = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: UPDATES }, (_, k) => api(stack, "PATCH", `/resources/${id}`, { title: `Quality subject, edition ${k + 1}`, description: "d".repeat((k + 1) * 20) })),
+    );
+    const burstMs = Date.now() - t0;
+    for (const a of answers) expect(a.status).toBe(200);
+    expect(burstMs).toBeLessThan(QUALITY_WINDOW_S * 1000);
+
+    const status = await untilCurrent(id);
+    expect(status.metadataRevision).toBe(before.body.metadataRevision + UPDATES);
+    expect(status.contentRevision).toBe(before.body.contentRevision);
+    const rows = await waitFor(async () => {
+      const r = await ledger("quality", id, mark);
+      return r.length >= UPDATES ? r : undefined;
+    }, 20_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await ledger("quality", id, mark)).toEqual(rows);
+
+    const succeeded = rows.filter((r) => r.status === "succeeded");
+    const skipped = rows.filter((r) => r.status === "skipped");
+    console.log(`[debounce] quality: ${UPDATES} metadata updates in ${burstMs} ms → ${succeeded.length} computation(s), ${skipped.length} skipped as superseded`);
+    expect(rows).toHaveLength(UPDATES);
+    expect(succeeded).toHaveLength(1);
+    expect(succeeded[0]!.revision).toBe(status.revision);
+    expect(skipped).toHaveLength(UPDATES - 1);
+    for (const s of skipped) expect(s.detail).toMatch(/superseded by revision/);
+    // Metadata-only updates never wake the embedding.
+    expect(await ledger("embedding", id, mark)).toEqual([]);
+
+    // The stored score is the score of the final metadata.
+    const r = (await stack.app.store.client.execute({ sql: "SELECT * FROM resources WHERE id = ?", args: [id] })).rows[0]!;
+    expect(Number(r.quality_revision)).toBe(status.revision);
+    expect(String(r.title)).toMatch(/^Quality subject, edition \d+$/);
+    const citationCount = Number((await stack.app.store.client.execute({ sql: "SELECT count(*) AS n FROM citations WHERE source_id = ?", args: [id] })).rows[0]?.n ?? 0);
+    const expected = computeQuality({
+      title: String(r.title),
+      description: r.description === null ? null : String(r.description),
+      authors: JSON.parse(String(r.authors)) as string[],
+      text: String(r.content ?? ""),
+      language: r.language === null ? null : String(r.language),
+      citationCount,
+      source: r.source === null ? null : String(r.source),
+      url: r.url === null ? null : String(r.url),
+      contentType: r.content_type === null ? "text/plain" : String(r.content_type),
+    });
+    expect(Number(r.quality_score)).toBeCloseTo(expected.score, 10);
+  });
+});
