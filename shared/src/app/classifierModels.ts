@@ -9,6 +9,7 @@ import { categories, classifierModels, resources } from "../adapters/libsql/sche
 import { deserialize, evaluate, holdOutSplit, labelsFingerprint, serialize, train, type ClassifierModel, type LabelledExample } from "../domain/classifier";
 import { seedExamples } from "../domain/taxonomySeed";
 import type { AppContext } from "./context";
+import { shippedSeedModel } from "./seedModel";
 
 let loaded: { version: number; model: ClassifierModel } | undefined;
 
@@ -41,6 +42,17 @@ export function trainVersion(examples: LabelledExample[], version: number): Trai
   return { version, accuracy, examples: examples.length, fingerprint: labelsFingerprint(examples), model: train(examples) };
 }
 
+/** The prebuilt seed model, when the labels are exactly the seed corpus and the trainer is current. */
+function fromShippedSeed(examples: LabelledExample[], version: number): TrainedVersion | undefined {
+  const seed = shippedSeedModel();
+  if (seed.fingerprint !== labelsFingerprint(examples)) return undefined;
+  try {
+    return { version, accuracy: seed.accuracy, examples: seed.examples, fingerprint: seed.fingerprint, model: deserialize(seed.model) };
+  } catch {
+    return undefined; // built by another trainer version: train now
+  }
+}
+
 let inflight: Promise<{ version: number; model: ClassifierModel }> | undefined;
 
 /**
@@ -65,7 +77,8 @@ async function loadActiveModel(ctx: AppContext): Promise<{ version: number; mode
     }
   }
   const version = (row?.version ?? 0) + 1;
-  const trained = trainVersion(await labelledExamples(ctx), version);
+  const examples = await labelledExamples(ctx);
+  const trained = fromShippedSeed(examples, version) ?? trainVersion(examples, version);
   await ctx.store.write(async (tx) => {
     if (row) await tx.update(classifierModels).set({ active: false }).where(eq(classifierModels.version, row.version));
     await tx

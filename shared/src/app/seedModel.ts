@@ -1,0 +1,26 @@
+/**
+ * The classifier trained on the seed corpus, shipped prebuilt in
+ * shared/data/seed-model.json. Training is CPU-bound (seconds) and would block
+ * the event loop of the first process that classifies; while the labels are
+ * exactly the seed corpus, that work was already done at build time.
+ * `npm run train-seed` rebuilds the file; a test fails when it is stale.
+ */
+import { z } from "zod";
+import shipped from "../../data/seed-model.json" with { type: "json" };
+import { holdOutSplit, evaluate, labelsFingerprint, serialize, train } from "../domain/classifier";
+import { seedExamples } from "../domain/taxonomySeed";
+
+const fileSchema = z.object({ fingerprint: z.string(), accuracy: z.number(), examples: z.number().int(), model: z.string() });
+export type SeedModelFile = z.infer<typeof fileSchema>;
+
+export function shippedSeedModel(): SeedModelFile {
+  return fileSchema.parse(shipped);
+}
+
+/** What `npm run train-seed` writes: the same training `trainVersion` does, done once. */
+export function buildSeedModelFile(): SeedModelFile {
+  const examples = seedExamples();
+  const { training, heldOut } = holdOutSplit(examples);
+  const accuracy = evaluate(train(training), heldOut).accuracy;
+  return { fingerprint: labelsFingerprint(examples), accuracy, examples: examples.length, model: serialize(train(examples)) };
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { buildSeedModelFile, shippedSeedModel } from "../../shared/src/app/seedModel";
+import { deserialize, labelsFingerprint, predict } from "../../shared/src/domain/classifier";
+import { seedExamples } from "../../shared/src/domain/taxonomySeed";
+
+describe("the shipped seed model (shared/data/seed-model.json)", () => {
+  it("is what training on the current seed corpus with the current trainer produces (run `npm run train-seed` if not)", () => {
+    const shipped = shippedSeedModel();
+    expect(shipped.fingerprint).toBe(labelsFingerprint(seedExamples()));
+    expect(buildSeedModelFile()).toEqual(shipped);
+  });
+
+  it("loads and classifies", () => {
+    const model = deserialize(shippedSeedModel().model);
+    const [top] = predict(model, "Enzymes catalyse reactions in the cell; mutations in the gene alter protein folding.", 1);
+    expect(top?.category).toBe("life-sciences");
+    expect(shippedSeedModel().accuracy).toBeGreaterThan(0.75);
+  });
+});
