@@ -203,7 +203,8 @@ function renderDb(d) {
 const fmt = (v) => (v === null || v === undefined ? "–" : Number(v).toFixed(1));
 
 function renderDeadLetters(d) {
-  $("dlq-total").textContent = `(${d.total})`;
+  const unreadable = (d.errors || []).map((e) => e.task);
+  $("dlq-total").textContent = `(${d.total})${unreadable.length ? ` · could not read: ${unreadable.join(", ")}` : ""}`;
   $("replay-all").disabled = d.items.length === 0;
   fill(
     "dead-letters",

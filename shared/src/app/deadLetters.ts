@@ -161,21 +161,31 @@ async function peek(sqs: SQSClient, dlqUrl: string, max: number): Promise<Messag
   return [...seen.values()];
 }
 
-export async function listDeadLetters(app: AppContext, options: { task?: string; limit?: number } = {}): Promise<{ items: DeadLetter[]; total: number }> {
+export async function listDeadLetters(
+  app: AppContext,
+  options: { task?: string; limit?: number } = {},
+): Promise<{ items: DeadLetter[]; total: number; errors: Array<{ task: string; error: string }> }> {
   const runtime = runtimeOf(app);
   const limit = Math.min(Math.max(1, options.limit ?? 100), 1000);
   const dlqs = await dlqsFor(app, options.task);
+  const errors: Array<{ task: string; error: string }> = [];
   const perQueue = await Promise.all(
     dlqs.map(async (q) => {
-      const [messages, counts] = await Promise.all([peek(runtime.sqs, q.dlqUrl, limit), queueCounts(runtime.sqs, q.dlqUrl)]);
-      return { items: messages.map((m) => describeDeadLetter(m, q.task, q.dlqUrl)), depth: counts.visible + counts.inFlight };
+      try {
+        const [messages, counts] = await Promise.all([peek(runtime.sqs, q.dlqUrl, limit), queueCounts(runtime.sqs, q.dlqUrl)]);
+        return { items: messages.map((m) => describeDeadLetter(m, q.task, q.dlqUrl)), depth: counts.visible + counts.inFlight };
+      } catch (e) {
+        // One unreadable DLQ (permissions, throttling) must not hide the others.
+        errors.push({ task: q.task, error: errorMessage(e) });
+        return { items: [], depth: 0 };
+      }
     }),
   );
   const items = perQueue
     .flatMap((p) => p.items)
     .sort((a, b) => (b.failedAt ?? b.sentAt ?? "").localeCompare(a.failedAt ?? a.sentAt ?? ""))
     .slice(0, limit);
-  return { items, total: perQueue.reduce((n, p) => n + p.depth, 0) };
+  return { items, total: perQueue.reduce((n, p) => n + p.depth, 0), errors };
 }
 
 interface ReplayOptions {

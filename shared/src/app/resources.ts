@@ -15,6 +15,7 @@ import { logger } from "../observability/logger";
 import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
 import { replaceCitations } from "./citationsStore";
+import { ALL_SEARCH_TAGS } from "./search";
 
 export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
 
@@ -163,7 +164,7 @@ export async function deleteResource(ctx: AppContext, id: string, correlationId:
     await tx.delete(resourceAuthors).where(eq(resourceAuthors.resourceId, id));
     emit("resource.deleted", { resourceId: id, contentHash: current.contentHash });
   });
-  await invalidateNow(ctx, [`resource:${id}`, "search", "graph"], correlationId);
+  await invalidateNow(ctx, [`resource:${id}`, ...ALL_SEARCH_TAGS, "graph"], correlationId);
 }
 
 /**

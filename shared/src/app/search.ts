@@ -1,8 +1,8 @@
 /**
  * Search in one store (DESIGN.md §2.11): keyword = FTS5 BM25 over a safe query,
  * semantic = libSQL `vector_top_k`, hybrid = reciprocal rank fusion of both.
- * Results are cached under the tag `search`, which every index or embedding
- * write invalidates.
+ * Results are cached under tags naming what they read (`SearchTags`), which
+ * index and embedding writes invalidate.
  */
 import { sql } from "drizzle-orm";
 import { normalizeQuery, queryTokens, toFtsQuery } from "../domain/ftsQuery";
@@ -30,6 +30,19 @@ export interface SearchInput {
   offset: number;
 }
 
+/**
+ * What cached results depend on. Keyword results read only the FTS index (and
+ * current titles); semantic and hybrid results also read vectors. The
+ * search-index task invalidates `text`, the embedding task `vectors`, so a
+ * re-embedding leaves cached keyword results alone.
+ */
+export const SearchTags = { text: "search:text", vectors: "search:vectors" } as const;
+export const ALL_SEARCH_TAGS = [SearchTags.text, SearchTags.vectors];
+
+function tagsFor(mode: SearchMode): string[] {
+  return mode === "keyword" ? [SearchTags.text] : ALL_SEARCH_TAGS;
+}
+
 /** RRF constant: dampens the weight of top ranks (Cormack et al. use 60). */
 const RRF_K = 60;
 /** Candidates each ranker contributes to hybrid fusion, and the semantic search ceiling. */
@@ -41,7 +54,7 @@ export async function search(ctx: AppContext, input: SearchInput, options: { cou
   if (options.count !== false) ctx.popularity?.queryRun(normalized, input.mode);
   const key = `${input.mode}|${input.limit}|${input.offset}|${normalized}`;
   const t0 = performance.now();
-  const result = await ctx.cache.getOrLoad("search", key, () => runSearch(ctx, input), { tags: ["search"] });
+  const result = await ctx.cache.getOrLoad("search", key, () => runSearch(ctx, input), { tags: tagsFor(input.mode) });
   void ctx.emitter.emit("search.performed", { mode: input.mode, resultCount: result.results.length, tookMs: performance.now() - t0 });
   return result;
 }

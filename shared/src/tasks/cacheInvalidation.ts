@@ -8,6 +8,7 @@ import { TransientError } from "../errors";
 import type { DomainEvent } from "../events/catalogue";
 import type { InvalidationRequest } from "../ports/cache";
 import type { TaskDefinition } from "./types";
+import { ALL_SEARCH_TAGS } from "../app/search";
 
 export function invalidationFor(event: DomainEvent): InvalidationRequest {
   const p = event.payload as Record<string, unknown>;
@@ -15,7 +16,7 @@ export function invalidationFor(event: DomainEvent): InvalidationRequest {
     case "resource.updated":
       return { tags: [`resource:${String(p.resourceId)}`] };
     case "resource.deleted":
-      return { tags: [`resource:${String(p.resourceId)}`, "search", "graph"] };
+      return { tags: [`resource:${String(p.resourceId)}`, ...ALL_SEARCH_TAGS, "graph"] };
     case "cache.invalidation_requested": {
       const keys = (p.keys as string[] | undefined) ?? [];
       return {

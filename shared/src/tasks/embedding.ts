@@ -9,6 +9,7 @@ import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
 import type { TaskDefinition } from "./types";
+import { SearchTags } from "../app/search";
 
 export const embeddingComputations = { count: 0 };
 
@@ -52,7 +53,7 @@ export const embeddingTask: TaskDefinition = {
       return true;
     });
     if (!applied) return { status: "skipped", reason: "content changed while embedding" };
-    await app.cache.invalidate({ tags: ["search"] }).catch(() => undefined);
+    await app.cache.invalidate({ tags: [SearchTags.vectors] }).catch(() => undefined);
     return { status: "succeeded", revision: row.contentRevision };
   },
 };

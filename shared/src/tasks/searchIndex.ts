@@ -9,6 +9,7 @@ import { writeWithEvents } from "../app/unitOfWork";
 import { TransientError } from "../errors";
 import type { DomainEvent } from "../events/catalogue";
 import type { TaskDefinition } from "./types";
+import { SearchTags } from "../app/search";
 
 function payloadOf(event: DomainEvent) {
   const p = event.payload as { resourceId: string; revision: number };
@@ -37,7 +38,7 @@ export const searchIndexTask: TaskDefinition = {
     });
     if (!applied) return { status: "skipped", reason: "resource changed while indexing" };
     try {
-      await app.cache.invalidate({ tags: ["search"] });
+      await app.cache.invalidate({ tags: [SearchTags.text] });
     } catch (e) {
       // The index is written; only cached results may be old. Retrying re-runs this invalidation.
       await app.store.write((tx) => tx.update(resources).set({ indexedRevision: row.revision - 1 }).where(eq(resources.id, id)));

@@ -134,7 +134,7 @@ export const monitoringRoutes = [
     summary: "Messages in the dead-letter queues, with task, error, attempts and what they were about.",
     auth: true,
     query: z.object({ task: task.optional(), limit: limit(1000, 100) }),
-    responses: { 200: "{items, total}", 404: "Unknown task" },
+    responses: { 200: "{items, total, errors}", 400: "Unknown task" },
     async handle(req, app) {
       return ok(await listDeadLetters(app, req.query));
     },
@@ -145,7 +145,7 @@ export const monitoringRoutes = [
     summary: "Send dead letters back to their queue: all, one task's, or one message.",
     auth: true,
     body: z.object({ task: task.optional(), messageId: text.optional() }).strict().default({}),
-    responses: { 200: "{replayed, byTask, errors}", 404: "Unknown task" },
+    responses: { 200: "{replayed, byTask, errors}", 400: "Unknown task or field" },
     async handle(req, app) {
       return ok(await replayDeadLetters(app, req.body ?? {}));
     },
