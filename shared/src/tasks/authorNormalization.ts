@@ -11,6 +11,7 @@ import { canonicalKey, clusterAuthors } from "../domain/authorNames";
 import { writeWithEvents } from "../app/unitOfWork";
 import { newId } from "../util/ids";
 import type { DomainEvent } from "../events/catalogue";
+import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 
 function payloadOf(event: DomainEvent) {
@@ -25,10 +26,9 @@ export const authorNormalizationTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, metadataRevision } = payloadOf(event);
     const { app } = ctx;
-    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
-    if (!row) return { status: "skipped", reason: "resource deleted" };
-    if (row.metadataRevision > metadataRevision) return { status: "skipped", reason: `superseded by metadata revision ${row.metadataRevision}` };
-    if (row.authorsRevision >= row.metadataRevision) return { status: "skipped", reason: "already current", revision: row.authorsRevision };
+    const guard = await loadUnlessDone(app, id, { follows: "metadata revision", messageRevision: metadataRevision, computed: (r) => r.authorsRevision });
+    if ("skip" in guard) return guard.skip;
+    const { row } = guard;
 
     const linked = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const current = await tx.query.resources.findFirst({ where: eq(resources.id, id) });

@@ -10,6 +10,7 @@ import { predict } from "../domain/classifier";
 import { activeModel } from "../app/classifierModels";
 import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
+import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 
 /** Suggestions below this confidence are not stored. */
@@ -26,12 +27,14 @@ export const classificationTask: TaskDefinition = {
   async run(event, ctx) {
     const id = idOf(event);
     const { app } = ctx;
-    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
-    if (!row) return { status: "skipped", reason: "resource deleted" };
-    if (row.ingestionStatus !== "completed" || !row.content) return { status: "skipped", reason: "waiting for ingested content" };
-    const payloadRevision = (event.payload as { contentRevision?: number }).contentRevision;
-    if (payloadRevision !== undefined && row.contentRevision > payloadRevision) return { status: "skipped", reason: `superseded by content revision ${row.contentRevision}` };
-    if (row.classifiedRevision >= row.contentRevision) return { status: "skipped", reason: "already current", revision: row.classifiedRevision };
+    const guard = await loadUnlessDone(app, id, {
+      follows: "content revision",
+      messageRevision: (event.payload as { contentRevision?: number }).contentRevision,
+      computed: (r) => r.classifiedRevision,
+      notReady: (r) => (r.ingestionStatus !== "completed" || !r.content ? "waiting for ingested content" : null),
+    });
+    if ("skip" in guard) return guard.skip;
+    const { row } = guard;
 
     const { version, model } = await activeModel(app);
     const suggestions = predict(model, `${row.title ?? ""}\n${row.description ?? ""}\n${row.content}`, 3).filter((s) => s.confidence >= MIN_CONFIDENCE);

@@ -8,6 +8,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
+import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 import { SearchTags } from "../app/search";
 
@@ -25,10 +26,9 @@ export const embeddingTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, contentRevision } = payloadOf(event);
     const { app } = ctx;
-    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
-    if (!row) return { status: "skipped", reason: "resource deleted" };
-    if (row.contentRevision > contentRevision) return { status: "skipped", reason: `superseded by content revision ${row.contentRevision}`, revision: contentRevision };
-    if (row.embeddedRevision >= row.contentRevision) return { status: "skipped", reason: "already current", revision: row.embeddedRevision };
+    const guard = await loadUnlessDone(app, id, { follows: "content revision", messageRevision: contentRevision, computed: (r) => r.embeddedRevision });
+    if ("skip" in guard) return guard.skip;
+    const { row } = guard;
     if (!row.content || !row.contentHash) return { status: "skipped", reason: "no content yet" };
     const text = row.content;
     const hash = row.contentHash;

@@ -7,6 +7,7 @@ import { citations, resources } from "../adapters/libsql/schema";
 import { computeQuality } from "../domain/quality";
 import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
+import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 
 function payloadOf(event: DomainEvent) {
@@ -21,10 +22,9 @@ export const qualityTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, revision } = payloadOf(event);
     const { app } = ctx;
-    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
-    if (!row) return { status: "skipped", reason: "resource deleted" };
-    if (row.revision > revision) return { status: "skipped", reason: `superseded by revision ${row.revision}`, revision };
-    if (row.qualityRevision >= row.revision) return { status: "skipped", reason: "already current", revision: row.qualityRevision };
+    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.qualityRevision });
+    if ("skip" in guard) return guard.skip;
+    const { row } = guard;
     if (row.ingestionStatus !== "completed") return { status: "skipped", reason: "not ingested yet" };
     const [count] = await app.store.db.select({ n: sql<number>`count(*)` }).from(citations).where(eq(citations.sourceId, id));
     const quality = computeQuality({

@@ -8,6 +8,7 @@ import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
 import { TransientError } from "../errors";
 import type { DomainEvent } from "../events/catalogue";
+import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 import { SearchTags } from "../app/search";
 
@@ -23,10 +24,9 @@ export const searchIndexTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, revision } = payloadOf(event);
     const { app } = ctx;
-    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
-    if (!row) return { status: "skipped", reason: "resource deleted" };
-    if (row.revision > revision) return { status: "skipped", reason: `superseded by revision ${row.revision}`, revision };
-    if (row.indexedRevision >= row.revision) return { status: "skipped", reason: "already current", revision: row.indexedRevision };
+    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.indexedRevision });
+    if ("skip" in guard) return guard.skip;
+    const { row } = guard;
 
     const applied = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const res = await tx.update(resources).set({ indexedRevision: row.revision }).where(and(eq(resources.id, id), eq(resources.revision, row.revision)));
