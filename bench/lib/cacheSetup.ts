@@ -13,7 +13,7 @@
  * computation, embedding) the cache did not avoid.
  */
 import type { AppConfig } from "../../shared/src/config";
-import type { Cache, CacheStats, CacheType, InvalidationRequest } from "../../shared/src/ports/cache";
+import type { Cache, CacheStats, CacheType, InvalidationRequest, Loader } from "../../shared/src/ports/cache";
 import { createCache } from "../../shared/src/adapters/cacheFactory";
 import { benchRedisPrefix, benchRedisUrl, removeRedisKeys } from "./redisKeys";
 
@@ -29,15 +29,15 @@ export class CountingCache implements Cache {
   set<T>(type: CacheType, key: string, value: T, options?: { tags?: string[]; ttlSeconds?: number }): Promise<void> {
     return this.inner.set(type, key, value, options);
   }
-  getOrLoad<T>(type: CacheType, key: string, load: () => Promise<T>, options?: { tags?: string[]; ttlSeconds?: number }): Promise<T> {
+  getOrLoad<T>(type: CacheType, key: string, load: Loader<T>, options?: { tags?: string[]; ttlSeconds?: number }): Promise<T> {
     return this.inner.getOrLoad(
       type,
       key,
-      async () => {
+      async (control) => {
         this.loads[type] = (this.loads[type] ?? 0) + 1;
         const t0 = performance.now();
         try {
-          return await load();
+          return await load(control);
         } finally {
           this.loadMs[type] = (this.loadMs[type] ?? 0) + performance.now() - t0;
         }

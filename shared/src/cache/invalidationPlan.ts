@@ -86,6 +86,14 @@ export function isCacheType(value: string): value is CacheType {
 export function planCovers(plan: InvalidationPlan, type: CacheType, id: string, tags: readonly string[]): boolean {
   if (plan.wholeTypes.includes(type)) return true;
   if (plan.keys.some((entry) => entry.type === type && `${entry.type}:${entry.key}` === id)) return true;
-  if (plan.tags.length > 0 && tags.some((tag) => plan.tags.includes(tag))) return true;
+  if (plan.tags.length > 0 && tags.some((tag) => tagSetOf(plan).has(tag))) return true;
   return plan.loggedPatterns.some((logged) => logged.types.includes(type) && globMatches(logged.pattern, id));
+}
+
+/** Plans may name thousands of tags (a document's terms): look them up in a set, built once per plan. */
+const tagSets = new WeakMap<InvalidationPlan, ReadonlySet<string>>();
+function tagSetOf(plan: InvalidationPlan): ReadonlySet<string> {
+  let set = tagSets.get(plan);
+  if (!set) tagSets.set(plan, (set = new Set(plan.tags)));
+  return set;
 }

@@ -2,7 +2,7 @@
  * A cache that stores nothing: every read loads. Selected with CACHE=off, it
  * is the baseline the cache benchmark compares against.
  */
-import type { Cache, CacheStats, CacheType } from "../ports/cache";
+import type { Cache, CacheStats, CacheType, Loader } from "../ports/cache";
 
 export class PassThroughCache implements Cache {
   #misses = 0;
@@ -12,9 +12,9 @@ export class PassThroughCache implements Cache {
     return undefined;
   }
   async set(): Promise<void> {}
-  async getOrLoad<T>(_type: CacheType, _key: string, load: () => Promise<T>): Promise<T> {
+  async getOrLoad<T>(_type: CacheType, _key: string, load: Loader<T>): Promise<T> {
     this.#misses++;
-    return load();
+    return load({ doNotStore() {} });
   }
   async invalidate(): Promise<void> {}
   async stats(): Promise<CacheStats> {

@@ -16,7 +16,7 @@ import { isRedisReady } from "../adapters/redis/redisClient";
 import type { RedisClient } from "../adapters/redis/redisClient";
 import { unlinkMatching } from "../adapters/redis/scanKeys";
 import { CacheTypes, CacheUnavailableError } from "../ports/cache";
-import type { Cache, CacheStats, CacheType, InvalidationRequest } from "../ports/cache";
+import type { Cache, CacheStats, CacheType, InvalidationRequest, Loader } from "../ports/cache";
 import { CacheKeys } from "./cacheKeys";
 import { MAX_TTL_SECONDS, clampTtlSeconds, resolvePolicies } from "./cachePolicies";
 import type { CachePolicy, CachePolicyOverrides } from "./cachePolicies";
@@ -61,7 +61,7 @@ export interface TwoLayerCacheOptions {
 export interface WarmEntry<T = unknown> {
   type: CacheType;
   key: string;
-  load: () => Promise<T>;
+  load: Loader<T>;
   tags?: string[];
   ttlSeconds?: number;
 }
@@ -193,7 +193,7 @@ export class TwoLayerCache implements Cache {
     this.storeWhileOffline(type, key, value, tags, ttlMs);
   }
 
-  async getOrLoad<T>(type: CacheType, key: string, load: () => Promise<T>, options: { tags?: string[]; ttlSeconds?: number } = {}): Promise<T> {
+  async getOrLoad<T>(type: CacheType, key: string, load: Loader<T>, options: { tags?: string[]; ttlSeconds?: number } = {}): Promise<T> {
     const tags = normalizeTags(options.tags);
     const ttlMs = this.ttlMs(type, options.ttlSeconds);
     const id = this.keys.id(type, key);
@@ -256,9 +256,9 @@ export class TwoLayerCache implements Cache {
         const { type, key, load, tags, ttlSeconds } = entry;
         let loaded = false;
         try {
-          const loadOnce = () => {
+          const loadOnce: Loader<unknown> = (control) => {
             loaded = true;
-            return load();
+            return load(control);
           };
           await this.getOrLoad(type, key, loadOnce, { tags, ttlSeconds });
           if (loaded) report.loaded++;
@@ -335,26 +335,28 @@ export class TwoLayerCache implements Cache {
 
   // ---------------------------------------------------------------- reading
 
-  private async readThrough(type: CacheType, key: string, load: () => Promise<unknown>, tags: string[], ttlMs: number): Promise<FlightOutcome> {
+  private async readThrough(type: CacheType, key: string, loader: Loader<unknown>, tags: string[], ttlMs: number): Promise<FlightOutcome> {
     const found = await this.lookup(type, key, tags);
     if (found.kind === "hit") {
       this.count(type, "hits");
       return { value: JSON.parse(found.json), json: found.json, decidedAt: found.decidedAt, trust: found.trust };
     }
     this.count(type, "misses");
+    let storable = true;
+    const load = () => loader({ doNotStore: () => void (storable = false) });
 
     if (found.mode === "l1-only") {
       const decidedAt = ++this.tick;
       const value = await load();
       // A local invalidation during the load may concern what was loaded: do not keep it.
-      const json = this.lastLocalInvalidationTick < decidedAt ? this.storeUnchecked(type, key, value, tags, ttlMs) : undefined;
+      const json = storable && this.lastLocalInvalidationTick < decidedAt ? this.storeUnchecked(type, key, value, tags, ttlMs) : undefined;
       return { value, json, decidedAt, trust: "local" };
     }
     if (found.mode === "offline") {
       const decidedAt = ++this.tick;
       const value = await load();
       const immutable = this.policies[type].immutable;
-      const json = immutable ? this.storeUnchecked(type, key, value, tags, ttlMs) : undefined;
+      const json = storable && immutable ? this.storeUnchecked(type, key, value, tags, ttlMs) : undefined;
       return { value, json, decidedAt, trust: immutable ? "always" : "after-decision" };
     }
 
@@ -368,7 +370,7 @@ export class TwoLayerCache implements Cache {
     }
     const decidedAt = ++this.tick;
     const value = await load();
-    const json = snapshot ? await this.storeChecked(type, key, value, tags, ttlMs, snapshot) : undefined;
+    const json = snapshot && storable ? await this.storeChecked(type, key, value, tags, ttlMs, snapshot) : undefined;
     return { value, json, decidedAt, trust: "after-decision" };
   }
 

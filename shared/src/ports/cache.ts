@@ -38,11 +38,22 @@ export interface InvalidationRequest {
   patterns?: string[];
 }
 
+/**
+ * Handed to a loader. A loader that could not record what its value depends on
+ * (so no invalidation could find it) calls `doNotStore()`: the value is
+ * returned to the caller but never cached.
+ */
+export interface LoadControl {
+  doNotStore(): void;
+}
+
+export type Loader<T> = (control: LoadControl) => Promise<T>;
+
 export interface Cache {
   get<T>(type: CacheType, key: string): Promise<T | undefined>;
   set<T>(type: CacheType, key: string, value: T, options?: { tags?: string[]; ttlSeconds?: number }): Promise<void>;
   /** Read-through: the cached value, or `load()` stored under `key` with `tags`. */
-  getOrLoad<T>(type: CacheType, key: string, load: () => Promise<T>, options?: { tags?: string[]; ttlSeconds?: number }): Promise<T>;
+  getOrLoad<T>(type: CacheType, key: string, load: Loader<T>, options?: { tags?: string[]; ttlSeconds?: number }): Promise<T>;
   /**
    * Invalidates in L1 of every process and in L2. Resolves once no reader can
    * see the old values. Rejects with `CacheUnavailableError` when L2 could not be

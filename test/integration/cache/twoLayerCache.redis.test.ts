@@ -170,6 +170,20 @@ describe("TwoLayerCache with Redis", () => {
     expect(loads).toBe(1);
   });
 
+  it("keeps a declined value out of both layers", async () => {
+    let loads = 0;
+    const load = async (control: { doNotStore(): void }) => {
+      loads++;
+      if (loads === 1) control.doNotStore();
+      return { n: loads };
+    };
+    expect(await a.getOrLoad("search", "declined", load)).toEqual({ n: 1 });
+    expect(await b.get("search", "declined")).toBeUndefined();
+    expect(await a.getOrLoad("search", "declined", load)).toEqual({ n: 2 });
+    expect(await b.getOrLoad("search", "declined", load)).toEqual({ n: 2 });
+    expect(loads).toBe(2);
+  });
+
   it("single-flight does not share a flight that decided before another process's invalidation", async () => {
     const source = { value: "old" };
     const gate = deferred();

@@ -28,6 +28,20 @@ describe("TwoLayerCache in L1-only mode", () => {
     expect(cache.layers).toBe("l1");
   });
 
+  it("returns but does not keep a value whose loader declined storage", async () => {
+    cache = new TwoLayerCache();
+    let loads = 0;
+    const load = async (control: { doNotStore(): void }) => {
+      loads++;
+      if (loads === 1) control.doNotStore();
+      return `v${loads}`;
+    };
+    expect(await cache.getOrLoad("search", "q", load)).toBe("v1");
+    expect(await cache.getOrLoad("search", "q", load)).toBe("v2");
+    expect(await cache.getOrLoad("search", "q", load)).toBe("v2");
+    expect(loads).toBe(2);
+  });
+
   it("hands out copies, so a caller mutating a value cannot corrupt the cache", async () => {
     cache = new TwoLayerCache();
     await cache.set("resource", "1", { tags: ["a"] });
