@@ -120,6 +120,8 @@ export class QueuePoller {
   }
 
   async #loop(): Promise<void> {
+    // Alive from the start, not only after the first (long) poll returns.
+    this.stats.lastHeartbeat = new Date().toISOString();
     while (this.#running) {
       let messages: Message[] = [];
       try {
