@@ -9,8 +9,12 @@
  * recommendation computations (how often the cache's loader ran) and
  * embeddings computed (`embeddingComputations.count`).
  *
- * Part B, a Zipf(s = 1.1) read mix (70% searches over a fixed query list, 30%
- * resource reads) with one content update (PATCH) per 60 reads. Each update
+ * Part B, a Zipf(s = 1.1) read mix (70% searches over a fixed query list, half
+ * hybrid and half keyword; 30% resource reads) with one content update (PATCH)
+ * per 60 reads. The hit rate is over the mix's own reads (the loader did not
+ * run), after a warm-up as long as the measured phase; first reads of a key
+ * (unavoidable misses) and the /monitoring/cache figure, which also counts the
+ * staleness probes below, are reported beside it. Each update
  * is checked for staleness: the resource read right after the answer must
  * show the new revision, and once /status says the index is current a search
  * for a word only in the new text must find the resource and a search for a
@@ -123,19 +127,23 @@ async function repeatWorkload(
 }
 
 interface ReadSample {
-  kind: "search" | "resource";
+  kind: "keyword" | "hybrid" | "resource";
   hit: boolean;
+  /** The mix asked for this key before (a miss on a first read is unavoidable). */
+  reread: boolean;
   ms: number;
 }
 
 export const cachingBench: Benchmark = async ({ quick }) => {
   const stack = await startBenchStack("cache", { routeOverrides: instantTimings() });
   const factoryCache = stack.app.cache;
+  const factoryResults = stack.app.searchResults;
   const opened: BenchCache[] = [];
   const use = async (mode: "on" | "off") => {
     const bc = await benchCache(stack.config, mode);
     opened.push(bc);
     stack.app.cache = bc.cache;
+    stack.app.searchResults = bc.searchResults;
     return bc;
   };
   const notes: string[] = [];
@@ -177,9 +185,11 @@ export const cachingBench: Benchmark = async ({ quick }) => {
     const pickQuery = zipf(queries.length, 1.1, random);
     const pickDoc = zipf(ids.length, 1.1, random);
     const version = ids.map(() => 0);
-    const warmReads = quick ? 240 : 600;
-    const measuredReads = quick ? 1200 : 3600;
+    const warmReads = quick ? 2400 : 6000;
+    const measuredReads = quick ? 2400 : 6000;
     const samples: ReadSample[] = [];
+    const asked = new Set<string>();
+    const firstAsk = (key: string) => !asked.has(key) && !!asked.add(key);
     const stale = { resourceOld: 0, searchNewMissing: 0, searchOldServed: 0, precheckMissing: 0 };
     const updateToIndexMs: number[] = [];
     let updates = 0;
@@ -230,13 +240,16 @@ export const cachingBench: Benchmark = async ({ quick }) => {
         const rank = pickQuery();
         const q = queries[rank]!;
         const before = cache.loadCount("search");
-        const res = await expectStatus(200, stack.url, "GET", searchPath(q, rank % 2 === 0 ? "hybrid" : "keyword"));
-        if (measured) samples.push({ kind: "search", hit: cache.loadCount("search") === before, ms: res.ms });
+        const path = searchPath(q, rank % 2 === 0 ? "hybrid" : "keyword");
+        const reread = !firstAsk(path);
+        const res = await expectStatus(200, stack.url, "GET", path);
+        if (measured) samples.push({ kind: rank % 2 === 0 ? "hybrid" : "keyword", hit: cache.loadCount("search") === before, reread, ms: res.ms });
       } else {
         const id = ids[pickDoc()]!; // rank r → document r (corpus order)
         const before = cache.loadCount("resource");
+        const reread = !firstAsk(id);
         const res = await expectStatus(200, stack.url, "GET", `/resources/${id}`);
-        if (measured) samples.push({ kind: "resource", hit: cache.loadCount("resource") === before, ms: res.ms });
+        if (measured) samples.push({ kind: "resource", hit: cache.loadCount("resource") === before, reread, ms: res.ms });
       }
     }
     const zipfMs = performance.now() - t0;
@@ -252,12 +265,20 @@ export const cachingBench: Benchmark = async ({ quick }) => {
     const hitLat = samples.filter((s) => s.hit).map((s) => s.ms);
     const missLat = samples.filter((s) => !s.hit).map((s) => s.ms);
     const clientHitRate = samples.filter((s) => s.hit).length / samples.length;
+    const rereads = samples.filter((s) => s.reread);
+    const rereadHitRate = rereads.filter((s) => s.hit).length / rereads.length;
+    const firstReads = samples.filter((s) => !s.reread && !s.hit).length;
+    const rereadMisses = rereads.filter((s) => !s.hit).length;
+    const rereadRate = (kind: ReadSample["kind"]) => {
+      const of = rereads.filter((s) => s.kind === kind);
+      return of.filter((s) => s.hit).length / of.length;
+    };
     const staleTotal = stale.resourceOld + stale.searchNewMissing + stale.searchOldServed;
     const sr = monitoring.search;
     const rr = monitoring.resource;
     const monitoringRate = (sr.hits + rr.hits) / (sr.hits + rr.hits + sr.misses + rr.misses);
     const searchRate = (() => {
-      const s = samples.filter((x) => x.kind === "search");
+      const s = samples.filter((x) => x.kind !== "resource");
       return s.filter((x) => x.hit).length / s.length;
     })();
     const resourceRate = (() => {
@@ -310,21 +331,30 @@ export const cachingBench: Benchmark = async ({ quick }) => {
       },
       {
         ref: "13.3",
-        what: "Zipf mix hit rate (/monitoring/cache, search+resource)",
+        what: "Zipf mix hit rate (reads served without loading)",
         requirement: "> 60%",
         aim: "≥ 85%",
-        measured: pct(monitoringRate),
-        value: round(monitoringRate),
+        measured: `${pct(clientHitRate)} (search ${pct(searchRate)}, resource ${pct(resourceRate)})`,
+        value: round(clientHitRate),
         unit: "ratio",
-        meetsAim: monitoringRate >= 0.85,
+        meetsAim: clientHitRate >= 0.85,
       },
       {
         ref: "13.3",
-        what: "· Zipf reads served without loading: all / search / resource",
+        what: "· misses on first reads / on re-reads (re-read hit rate: all, keyword, hybrid, resource)",
         requirement: "—",
         aim: "—",
-        measured: `${pct(clientHitRate)} / ${pct(searchRate)} / ${pct(resourceRate)}`,
-        value: round(clientHitRate),
+        measured: `${firstReads} / ${rereadMisses} (${pct(rereadHitRate)}: ${pct(rereadRate("keyword"))}, ${pct(rereadRate("hybrid"))}, ${pct(rereadRate("resource"))})`,
+        value: round(rereadHitRate),
+        unit: "ratio",
+      },
+      {
+        ref: "13.3",
+        what: "· /monitoring/cache hit rate, incl. the staleness probes",
+        requirement: "—",
+        aim: "—",
+        measured: pct(monitoringRate),
+        value: round(monitoringRate),
         unit: "ratio",
       },
       {
@@ -347,7 +377,7 @@ export const cachingBench: Benchmark = async ({ quick }) => {
       },
     ];
     notes.push(
-      `Caches from the factory (createCache): on = CACHE=on, ${on.layers} (REDIS_URL ${benchRedisUrl() ?? "unset"}, a private REDIS_PREFIX); off = CACHE=off (PassThroughCache). Swapped into the running stack's AppContext, so one ingested library serves both.`,
+      `Caches from the factory (createCaching): on = CACHE=on, ${on.layers} (REDIS_URL ${benchRedisUrl() ?? "unset"}, a private REDIS_PREFIX); off = CACHE=off (PassThroughCache). Swapped into the running stack's AppContext, so one ingested library serves both.`,
       `Repeat workload: ${repeatQueries.length} keyword queries × ${quick ? 3 : 5}, ${users.length} users' recommendations × ${quick ? 3 : 5}, ${k} edits reverted to their earlier text, ${k} documents ingested again; only the repeat pass is counted.`,
       `Zipf mix: ${measuredReads} measured reads after ${warmReads} warm-up reads over ${queries.length} queries (half hybrid, half keyword) and ${ids.length} documents; ${updates} updates in all; ${(zipfMs / 1000).toFixed(0)} s.`,
       `Cache L2 errors: ${firstOnStats.errors} while ingesting the library and running the repeat workload, ${statsAfter.errors} in the Zipf phase.${firstOnStats.errors > 0 ? " Seen in probes: Redis commands timing out (500 ms) while 100 concurrent ingestions saturate the event loop." : ""}${firstOnStats.errors > 0 && withCache.embeddingsRevert > 0 ? ` ${withCache.embeddingsRevert} reverted edits recomputed an embedding cached during that ingestion.` : ""}`,
@@ -367,6 +397,9 @@ export const cachingBench: Benchmark = async ({ quick }) => {
           reads: samples.length,
           updates,
           clientHitRate,
+          rereadHitRate,
+          firstReads,
+          rereadMisses,
           searchHitRate: searchRate,
           resourceHitRate: resourceRate,
           monitoring,
@@ -381,6 +414,7 @@ export const cachingBench: Benchmark = async ({ quick }) => {
     };
   } finally {
     stack.app.cache = factoryCache;
+    stack.app.searchResults = factoryResults;
     await stack.dispose();
     for (const bc of opened) await bc.close().catch(() => undefined);
     await sleep(0);

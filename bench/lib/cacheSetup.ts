@@ -1,6 +1,6 @@
 /**
  * Caches for the caching benchmark, built by the composition roots' own
- * factory (`createCache`, CACHE=on|off) and swapped into a running stack's
+ * factory (`createCaching`, CACHE=on|off) and swapped into a running stack's
  * AppContext (the API handler and every task read `app.cache`, so the swap
  * reaches both):
  *
@@ -14,7 +14,8 @@
  */
 import type { AppConfig } from "../../shared/src/config";
 import type { Cache, CacheStats, CacheType, InvalidationRequest, Loader } from "../../shared/src/ports/cache";
-import { createCache } from "../../shared/src/adapters/cacheFactory";
+import { createCaching } from "../../shared/src/adapters/cacheFactory";
+import type { ResultRegistry } from "../../shared/src/ports/resultRegistry";
 import { benchRedisPrefix, benchRedisUrl, removeRedisKeys } from "./redisKeys";
 
 export class CountingCache implements Cache {
@@ -61,6 +62,8 @@ export class CountingCache implements Cache {
 
 export interface BenchCache {
   cache: CountingCache;
+  /** The registry of vector-search dependencies that goes with the cache (none when off). */
+  searchResults: ResultRegistry | undefined;
   mode: "on" | "off";
   /** Layers the cache reports ("l1+l2", "l1", "none"). */
   layers: string;
@@ -70,12 +73,14 @@ export interface BenchCache {
 export async function benchCache(config: AppConfig, mode: "on" | "off"): Promise<BenchCache> {
   const redisUrl = benchRedisUrl();
   const redisPrefix = benchRedisPrefix(`cache-${mode}`);
-  const cache = new CountingCache(await createCache({ ...config, cache: mode, redisUrl, redisPrefix }));
+  const caching = await createCaching({ ...config, cache: mode, redisUrl, redisPrefix });
+  const cache = new CountingCache(caching.cache);
   // The first operation waits for the connection; make it now so "layers" is accurate.
   await cache.get("resource", "__bench_probe__");
   const layers = (await cache.stats()).layers;
   return {
     cache,
+    searchResults: caching.searchResults,
     mode,
     layers,
     async close() {

@@ -13,7 +13,7 @@ import { EventEmitter } from "../../shared/src/events/emitter";
 import { OutboxRelay } from "../../shared/src/outbox/outbox";
 import { applyRouteOverrides, routes } from "../../shared/src/events/routing";
 import type { AppContext } from "../../shared/src/app/context";
-import { createCache } from "../../shared/src/adapters/cacheFactory";
+import { createCaching } from "../../shared/src/adapters/cacheFactory";
 import { withAwsObservability } from "../../shared/src/observability/awsRuntime";
 
 let app: Promise<AppContext> | undefined;
@@ -34,7 +34,7 @@ async function build(): Promise<AppContext> {
   return withAwsObservability({
     config,
     store,
-    cache: await createCache(config),
+    ...(await createCaching(config)),
     embedder: createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } }),
     emitter,
     relay: new OutboxRelay(store, bus, emitter),

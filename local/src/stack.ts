@@ -31,7 +31,7 @@ import { startHttpServer } from "./httpServer";
 import { PopularityCounter } from "../../shared/src/app/popularity";
 import { warmCache } from "../../shared/src/app/cacheWarming";
 import { startScheduler, type Scheduler } from "./scheduler";
-import { createCache } from "../../shared/src/adapters/cacheFactory";
+import { createCaching } from "../../shared/src/adapters/cacheFactory";
 import { attachLocalMonitoring } from "./dashboard/localMonitoring";
 
 export interface LocalStackOptions {
@@ -80,14 +80,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sqs = createSqsClient({ endpoint: sqsEndpoint, region: config.awsRegion });
   const topology = await ensureQueues(sqs, routes, config.queuePrefix);
 
-  const cache = await createCache(config);
+  const { cache, searchResults } = await createCaching(config);
   const embedder = createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } });
   const emitter = EventEmitter.shared();
   const inline = config.taskMode === "inline" ? new InlineBus(routes) : undefined;
   const bus: EventBus = inline ?? new LocalBus(sqs, routes, topology);
   const relay = new OutboxRelay(store, bus, emitter);
   const popularity = new PopularityCounter(store);
-  const app: AppContext = { config, store, cache, embedder, emitter, relay, routes, popularity };
+  const app: AppContext = { config, store, cache, searchResults, embedder, emitter, relay, routes, popularity };
   inline?.attach(app);
 
   const pollers: QueuePoller[] = [];

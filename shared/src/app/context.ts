@@ -5,6 +5,7 @@
 import type { AppConfig } from "../config";
 import type { Store } from "../adapters/libsql/store";
 import type { Cache } from "../ports/cache";
+import type { ResultRegistry } from "../ports/resultRegistry";
 import type { Embedder } from "../ports/embedder";
 import type { EventEmitter } from "../events/emitter";
 import type { OutboxRelay } from "../outbox/outbox";
@@ -16,6 +17,11 @@ export interface AppContext {
   config: AppConfig;
   store: Store;
   cache: Cache;
+  /**
+   * What cached vector-search results depend on, beside the cache. Without it
+   * every re-embedding invalidates every cached semantic and hybrid result.
+   */
+  searchResults?: ResultRegistry;
   embedder: Embedder;
   emitter: EventEmitter;
   relay: OutboxRelay;

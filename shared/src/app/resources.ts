@@ -15,7 +15,7 @@ import { logger } from "../observability/logger";
 import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
 import { replaceCitations } from "./citationsStore";
-import { ALL_SEARCH_TAGS } from "./search";
+import { ALL_SEARCH_TAGS } from "./searchCaching";
 
 export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
 

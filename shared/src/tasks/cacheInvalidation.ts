@@ -8,7 +8,7 @@ import { TransientError } from "../errors";
 import type { DomainEvent } from "../events/catalogue";
 import type { InvalidationRequest } from "../ports/cache";
 import type { TaskDefinition } from "./types";
-import { ALL_SEARCH_TAGS } from "../app/search";
+import { ALL_SEARCH_TAGS } from "../app/searchCaching";
 
 export function invalidationFor(event: DomainEvent): InvalidationRequest {
   const p = event.payload as Record<string, unknown>;

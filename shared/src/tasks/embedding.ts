@@ -10,7 +10,8 @@ import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
-import { SearchTags } from "../app/search";
+import { invalidateSearchResults } from "../app/searchInvalidation";
+import { TransientError } from "../errors";
 
 export const embeddingComputations = { count: 0 };
 
@@ -39,21 +40,37 @@ export const embeddingTask: TaskDefinition = {
       return Array.from(v ?? []);
     });
 
-    const applied = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
-      // Only if the content is still the one we embedded; otherwise the newer message will do it.
+    // 1. Store the vector, if the content is still the one we embedded (otherwise the newer message will).
+    const stored = await app.store.write(async (tx) => {
+      const current = await tx.query.resources.findFirst({ columns: { contentRevision: true }, where: eq(resources.id, id) });
+      if (current?.contentRevision !== row.contentRevision) return null;
+      const existing = await tx.all<{ n: number }>(sql`SELECT count(*) AS n FROM resource_embeddings WHERE resource_id = ${id}`);
+      await tx.run(sql`
+        INSERT OR REPLACE INTO resource_embeddings (resource_id, content_hash, content_revision, model, vector)
+        VALUES (${id}, ${hash}, ${row.contentRevision}, ${app.embedder.id}, vector32(${JSON.stringify(vector)}))`);
+      // A first vector changes the number of embedded resources; so may one an unconfirmed attempt stored.
+      return { countChanged: Number(existing[0]?.n ?? 0) === 0 || row.embeddedRevision === 0 };
+    });
+    if (!stored) return { status: "skipped", reason: "content changed while embedding" };
+
+    // 2. Invalidate the vector results it affects, before the vector is called current. Cached
+    //    results carry the similarities they were ranked by, so a retry still finds them.
+    try {
+      await invalidateSearchResults(app, { resourceId: id, vector, countChanged: stored.countChanged }, ctx.correlationId);
+    } catch (e) {
+      throw new TransientError(`search cache invalidation failed: ${String(e)}`);
+    }
+
+    // 3. Confirm.
+    const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const res = await tx
         .update(resources)
         .set({ embeddedRevision: row.contentRevision })
         .where(and(eq(resources.id, id), eq(resources.contentRevision, row.contentRevision)));
-      if (res.rowsAffected === 0) return false;
-      await tx.run(sql`
-        INSERT OR REPLACE INTO resource_embeddings (resource_id, content_hash, content_revision, model, vector)
-        VALUES (${id}, ${hash}, ${row.contentRevision}, ${app.embedder.id}, vector32(${JSON.stringify(vector)}))`);
-      emit("embedding.generated", { resourceId: id, contentRevision: row.contentRevision, reused: false });
-      return true;
+      if (res.rowsAffected > 0) emit("embedding.generated", { resourceId: id, contentRevision: row.contentRevision, reused: false });
+      return res.rowsAffected > 0;
     });
-    if (!applied) return { status: "skipped", reason: "content changed while embedding" };
-    await app.cache.invalidate({ tags: [SearchTags.vectors] }).catch(() => undefined);
+    if (!confirmed) return { status: "skipped", reason: "content changed while embedding" };
     return { status: "succeeded", revision: row.contentRevision };
   },
 };

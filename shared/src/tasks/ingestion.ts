@@ -13,6 +13,11 @@ import { citationKeysForUrl } from "../ingest/citations";
 import { sha256 } from "../util/ids";
 import { writeWithEvents } from "../app/unitOfWork";
 import { replaceCitations } from "../app/citationsStore";
+import type { AppContext } from "../app/context";
+import { invalidateNow } from "../app/resources";
+import { storedVector } from "../app/search";
+import { ALL_SEARCH_TAGS } from "../app/searchCaching";
+import { invalidateSearchResults } from "../app/searchInvalidation";
 import type { DomainEvent } from "../events/catalogue";
 import type { TaskDefinition, TaskRunContext } from "./types";
 
@@ -132,6 +137,7 @@ export const ingestionTask: TaskDefinition = {
       return { reused, skipped: false, revision: contentRevision };
     });
     if (result.skipped) return { status: "skipped", reason: "ingested concurrently", revision: result.revision };
+    if (result.reused) await invalidateForCopiedVector(ctx.app, id, ctx.correlationId);
     return { status: "succeeded", revision: result.revision, ...(result.reused ? { reason: "reused derived data of identical content" } : {}) };
   },
 
@@ -146,3 +152,10 @@ export const ingestionTask: TaskDefinition = {
     });
   },
 };
+
+/** The resource got a copy of its twin's vector: it may now belong in cached vector results. */
+async function invalidateForCopiedVector(app: AppContext, id: string, correlationId: string): Promise<void> {
+  const vector = await storedVector(app, id).catch(() => undefined);
+  if (vector) await invalidateSearchResults(app, { resourceId: id, vector, countChanged: true }, correlationId);
+  else await invalidateNow(app, ALL_SEARCH_TAGS, correlationId);
+}

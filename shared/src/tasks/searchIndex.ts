@@ -1,7 +1,9 @@
 /**
  * Search index: writes the resource's current title, description and text into
  * FTS5 and records the revision indexed. A message for an older revision does
- * nothing. After the write, cached search results are invalidated.
+ * nothing. Between the write and the record, the cached search results the
+ * change can affect are invalidated (searchInvalidation.ts), so once the index
+ * is called current no cached answer reflects the old text.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
@@ -10,7 +12,7 @@ import { TransientError } from "../errors";
 import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
-import { SearchTags } from "../app/search";
+import { invalidateSearchResults } from "../app/searchInvalidation";
 
 function payloadOf(event: DomainEvent) {
   const p = event.payload as { resourceId: string; revision: number };
@@ -28,22 +30,41 @@ export const searchIndexTask: TaskDefinition = {
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
 
-    const applied = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
-      const res = await tx.update(resources).set({ indexedRevision: row.revision }).where(and(eq(resources.id, id), eq(resources.revision, row.revision)));
-      if (res.rowsAffected === 0) return false;
+    const newText = [row.title ?? "", row.description ?? "", row.content ?? ""];
+
+    // 1. Write the FTS row. The text it replaces is what cached results may reflect; it is known unless
+    //    an earlier attempt wrote the row and stopped before step 3 (then caches may reflect either text).
+    const before = await app.store.write(async (tx) => {
+      const current = await tx.query.resources.findFirst({ columns: { revision: true, ftsRevision: true, indexedRevision: true }, where: eq(resources.id, id) });
+      if (!current || current.revision !== row.revision) return undefined;
+      await tx.update(resources).set({ ftsRevision: row.revision }).where(eq(resources.id, id));
+      const old = await tx.all<{ title: string | null; description: string | null; body: string | null }>(
+        sql`SELECT title, description, body FROM resources_fts WHERE resource_id = ${id}`,
+      );
       await tx.run(sql`DELETE FROM resources_fts WHERE resource_id = ${id}`);
-      await tx.run(sql`INSERT INTO resources_fts (resource_id, title, description, body) VALUES (${id}, ${row.title ?? ""}, ${row.description ?? ""}, ${row.content ?? ""})`);
-      emit("search.index_updated", { resourceId: id, revision: row.revision });
-      return true;
+      await tx.run(sql`INSERT INTO resources_fts (resource_id, title, description, body) VALUES (${id}, ${newText[0]}, ${newText[1]}, ${newText[2]})`);
+      return current.ftsRevision === current.indexedRevision ? old.flatMap((r) => [r.title ?? "", r.description ?? "", r.body ?? ""]) : null;
     });
-    if (!applied) return { status: "skipped", reason: "resource changed while indexing" };
+    if (before === undefined) return { status: "skipped", reason: "resource changed while indexing" };
+
+    // 2. Invalidate what the change affects, before anyone can see the index called current.
     try {
-      await app.cache.invalidate({ tags: [SearchTags.text] });
+      await invalidateSearchResults(app, { resourceId: id, text: before ? { before, after: newText } : "unknown" }, ctx.correlationId);
     } catch (e) {
-      // The index is written; only cached results may be old. Retrying re-runs this invalidation.
-      await app.store.write((tx) => tx.update(resources).set({ indexedRevision: row.revision - 1 }).where(eq(resources.id, id)));
+      // Not even the durable fallback could be recorded: the retry finds the row written and unconfirmed.
       throw new TransientError(`search cache invalidation failed: ${String(e)}`);
     }
+
+    // 3. Confirm.
+    const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
+      const res = await tx
+        .update(resources)
+        .set({ indexedRevision: row.revision })
+        .where(and(eq(resources.id, id), eq(resources.revision, row.revision), eq(resources.ftsRevision, row.revision)));
+      if (res.rowsAffected > 0) emit("search.index_updated", { resourceId: id, revision: row.revision });
+      return res.rowsAffected > 0;
+    });
+    if (!confirmed) return { status: "skipped", reason: "resource changed while indexing" };
     return { status: "succeeded", revision: row.revision };
   },
 };

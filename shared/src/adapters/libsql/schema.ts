@@ -38,6 +38,8 @@ export const resources = sqliteTable(
     ingestedAt: text("ingested_at"),
     embeddedRevision: integer("embedded_revision").notNull().default(0),
     indexedRevision: integer("indexed_revision").notNull().default(0),
+    /** Revision whose text the FTS row holds; ahead of indexedRevision while its cache invalidation is unfinished. */
+    ftsRevision: integer("fts_revision").notNull().default(0),
     qualityRevision: integer("quality_revision").notNull().default(0),
     qualityScore: real("quality_score"),
     qualityDimensions: text("quality_dimensions", { mode: "json" }).$type<Record<string, number>>(),
