@@ -10,8 +10,8 @@ import type { SearchHit, SearchMode } from "./search";
 /**
  * Tags of cached results. `text` is on every result and `vectors` on every
  * result that reads vectors (coarse: deletions invalidate them); `term:<t>` on
- * results whose query has the FTS term t; `vectorCount` on semantic results,
- * whose total is the number of embedded resources.
+ * keyword and hybrid results whose query has the FTS term t; `vectorCount` on
+ * semantic results, whose total is the number of embedded resources.
  */
 export const SearchTags = {
   text: "search:text",
@@ -22,11 +22,10 @@ export const SearchTags = {
 export const ALL_SEARCH_TAGS = [SearchTags.text, SearchTags.vectors];
 
 export async function searchTags(mode: SearchMode, normalizedQuery: string): Promise<string[]> {
-  const tags = [SearchTags.text, ...(await ftsTerms.ofQuery(normalizedQuery)).map(SearchTags.term)];
-  if (mode === "keyword") return tags;
-  tags.push(SearchTags.vectors);
-  if (mode === "semantic") tags.push(SearchTags.vectorCount);
-  return tags;
+  // Semantic results match by vector alone: query terms do not decide what they list.
+  if (mode === "semantic") return [SearchTags.text, SearchTags.vectors, SearchTags.vectorCount];
+  const terms = (await ftsTerms.ofQuery(normalizedQuery)).map(SearchTags.term);
+  return mode === "keyword" ? [SearchTags.text, ...terms] : [SearchTags.text, SearchTags.vectors, ...terms];
 }
 
 export interface SearchKeyParts {
