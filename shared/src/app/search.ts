@@ -10,6 +10,7 @@
  */
 import { sql } from "drizzle-orm";
 import { normalizeQuery, queryTokens, toFtsQuery } from "../domain/ftsQuery";
+import { fuseRanks, roundScore as round } from "../domain/ranking";
 import type { LoadControl } from "../ports/cache";
 import type { ResultDependency, ShownResource } from "../ports/resultRegistry";
 import { sha256 } from "../util/ids";
@@ -37,8 +38,6 @@ export interface SearchInput {
   offset: number;
 }
 
-/** RRF constant: dampens the weight of top ranks (Cormack et al. use 60). */
-const RRF_K = 60;
 /** Candidates each ranker contributes to hybrid fusion, and the semantic search ceiling. */
 const CANDIDATES = 100;
 
@@ -144,7 +143,7 @@ async function semanticWithDependency(ctx: AppContext, q: string, limit: number,
     result,
     dependency: {
       shown: result.results.map((hit) => shownAs(hit, "vector", true)),
-      vector: { query: vector, candidates: rows.map((r) => ({ id: r.id, score: r.score })), wanted: k, orderOnly: false },
+      vector: { query: vector, candidates: rows.map((r) => ({ id: r.id, score: r.score })), wanted: k },
     },
   };
 }
@@ -198,27 +197,25 @@ async function hybridWithDependency(ctx: AppContext, q: string, limit: number, o
   const want = Math.min(CANDIDATES, offset + limit + 20);
   const [kw, semantic] = await Promise.all([keywordSearch(ctx, q, want, 0), semanticWithDependency(ctx, q, want, 0)]);
   const sem = semantic.result;
-  const fused = new Map<string, { hit: SearchHit; score: number }>();
-  const add = (hits: SearchHit[]) =>
-    hits.forEach((hit, rank) => {
-      const entry = fused.get(hit.id) ?? { hit, score: 0 };
-      entry.score += 1 / (RRF_K + rank + 1);
-      // Prefer the keyword snippet: it highlights the matched words.
-      if (!entry.hit.snippet && hit.snippet) entry.hit = { ...entry.hit, snippet: hit.snippet };
-      fused.set(hit.id, entry);
-    });
-  add(kw.results);
-  add(sem.results);
-  const ranked = [...fused.values()].sort((a, b) => b.score - a.score);
-  const results = ranked.slice(offset, offset + limit).map((e) => ({ ...e.hit, score: round(e.score) }));
-  const byKeyword = new Set(kw.results.map((hit) => hit.id));
+  // Prefer the keyword hit (its snippet highlights the matched words) unless it has no snippet.
+  const hits = new Map<string, SearchHit>();
+  for (const hit of [...kw.results, ...sem.results]) {
+    const known = hits.get(hit.id);
+    if (!known) hits.set(hit.id, hit);
+    else if (!known.snippet && hit.snippet) hits.set(hit.id, { ...known, snippet: hit.snippet });
+  }
+  const keywordIds = kw.results.map((hit) => hit.id);
+  const ranked = fuseRanks([keywordIds, sem.results.map((hit) => hit.id)]);
+  const results = ranked.slice(offset, offset + limit).map(({ id, score }) => ({ ...hits.get(id)!, score: round(score) }));
+  const byKeyword = new Set(keywordIds);
+  const vector = semantic.dependency.vector;
   return {
     result: { results, total: ranked.length },
-    // Fusion reads only the candidates' ranks, so a new vector matters only if it moves one.
-    // (Keyword ranks are covered by the query's term tags.) Shown scores are ranks too.
+    // Fusion reads only ranks: with the keyword ranking recorded (term tags cover its changes),
+    // a new vector's effect on the page can be computed exactly.
     dependency: {
       shown: results.map((hit) => shownAs(hit, byKeyword.has(hit.id) ? "keyword" : "vector", false)),
-      vector: semantic.dependency.vector ? { ...semantic.dependency.vector, orderOnly: true } : undefined,
+      vector: vector ? { ...vector, fusedWith: { keyword: keywordIds, offset, limit } } : undefined,
     },
   };
 }
@@ -302,6 +299,3 @@ function toHit(r: Row): SearchHit {
   return { id: r.id, title: r.title, score: round(Number(r.score)), snippet: r.snippet ?? "" };
 }
 
-function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}

@@ -29,8 +29,12 @@ export interface ResultDependency {
     candidates: Array<{ id: string; score: number }>;
     /** How many candidates the search asked for; with fewer found, any new vector enters. */
     wanted: number;
-    /** true: only the candidates' order matters (hybrid fusion ranks); false: their similarities are shown too. */
-    orderOnly: boolean;
+    /**
+     * Hybrid results: the keyword ranking the candidates were fused with and
+     * the page shown. Only ranks matter then; without it (semantic results)
+     * the candidates' similarities are shown too.
+     */
+    fusedWith?: { keyword: string[]; offset: number; limit: number };
   };
 }
 

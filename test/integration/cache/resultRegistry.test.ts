@@ -15,7 +15,7 @@ const LIFETIME_MS = 300;
 const keyword = (...ids: string[]): ResultDependency => ({ shown: ids.map((id) => ({ id, via: "keyword" as const, digest: `d-${id}` })) });
 const vectorResult: ResultDependency = {
   shown: [{ id: "a", via: "vector", digest: "d-a" }],
-  vector: { query: [1, 0], candidates: [{ id: "a", score: 0.9 }, { id: "b", score: 0.5 }], wanted: 2, orderOnly: false },
+  vector: { query: [1, 0], candidates: [{ id: "a", score: 0.9 }, { id: "b", score: 0.5 }], wanted: 2 },
 };
 const keys = (affected: Array<{ key: string }>) => affected.map((a) => a.key).sort();
 

@@ -12,8 +12,13 @@ const candidates = [
   { id: "c", score: 0.5 },
 ];
 const shown = (id: string, via: "keyword" | "vector" = "keyword") => ({ id, via, digest: `d-${id}` });
-const semantic: ResultDependency = { shown: [shown("a", "vector"), shown("b", "vector")], vector: { query: q, candidates, wanted: 3, orderOnly: false } };
-const hybrid: ResultDependency = { shown: [shown("a"), shown("x", "vector")], vector: { query: q, candidates, wanted: 3, orderOnly: true } };
+const semantic: ResultDependency = { shown: [shown("a", "vector"), shown("b", "vector")], vector: { query: q, candidates, wanted: 3 } };
+/** Fused with keyword ranking [x, a]: a 1/62 + 1/61, x 1/61, b 1/62, c 1/63; the page shows the first `limit`. */
+const hybridPage = (limit: number): ResultDependency => ({
+  shown: [shown("a"), shown("x", "vector")],
+  vector: { query: q, candidates, wanted: 3, fusedWith: { keyword: ["x", "a"], offset: 0, limit } },
+});
+const hybrid = hybridPage(2);
 const keyword: ResultDependency = { shown: [shown("a"), shown("b")] };
 const record = (d: ResultDependency) => parseRecord(recordedRecord("t", 1, d));
 
@@ -26,7 +31,8 @@ describe("result registry records", () => {
     expect(parsed?.dependency?.shown).toEqual(semantic.shown);
     expect(parsed?.dependency?.vector?.candidates).toEqual(candidates);
     expect(parsed?.dependency?.vector?.wanted).toBe(3);
-    expect(parsed?.dependency?.vector?.orderOnly).toBe(false);
+    expect(parsed?.dependency?.vector?.fusedWith).toBeUndefined();
+    expect(record(hybrid)?.dependency?.vector?.fusedWith).toEqual({ keyword: ["x", "a"], offset: 0, limit: 2 });
     expect(Array.from(parsed?.dependency?.vector?.query ?? [])).toEqual(q);
     expect(record(keyword)?.dependency).toEqual({ shown: keyword.shown });
     expect(pendingRecord("tok", 1).startsWith(pendingPrefix("tok"))).toBe(true);
@@ -64,22 +70,27 @@ describe("result registry records", () => {
     expect(affects(record(semantic), { resourceId: "z", vector: at(0.4) })).toBe(false);
   });
 
-  it("hybrid results: a new vector affects them only if it moves a candidate's rank, enters, or may leave", () => {
+  it("hybrid results: a new vector affects them only if the fused page or total changes", () => {
     expect(affects(record(hybrid), { resourceId: "a", vector: at(0.85) })).toBe(false); // still first
     expect(affects(record(hybrid), { resourceId: "b", vector: at(0.6) })).toBe(false); // still second, above the last
-    expect(affects(record(hybrid), { resourceId: "b", vector: at(0.95) })).toBe(true); // overtakes a
+    expect(affects(record(hybrid), { resourceId: "b", vector: at(0.95) })).toBe(true); // overtakes a: a's fused score drops
     expect(affects(record(hybrid), { resourceId: "a", vector: at(0.69) })).toBe(true); // falls behind b
-    expect(affects(record(hybrid), { resourceId: "a", vector: at(0.70001) })).toBe(true); // within the margin of b: counted as a move
+    expect(affects(record(hybrid), { resourceId: "a", vector: at(0.70001) })).toBe(true); // within the margin of b: order unknown
     expect(affects(record(hybrid), { resourceId: "c", vector: at(0.55) })).toBe(false); // the last rises, stays last
     expect(affects(record(hybrid), { resourceId: "c", vector: at(0.45) })).toBe(true); // the last falls: an outsider may pass it
-    expect(affects(record(hybrid), { resourceId: "z", vector: at(0.6) })).toBe(true); // enters
+    expect(affects(record(hybridPage(1)), { resourceId: "c", vector: at(0.8) })).toBe(false); // b and c swap below a one-result page
+    expect(affects(record(hybridPage(4)), { resourceId: "c", vector: at(0.8) })).toBe(true); // ...but not below a page showing them
+    expect(affects(record(hybrid), { resourceId: "z", vector: at(0.6) })).toBe(false); // enters in place of c, which the page does not show
+    expect(affects(record(hybridPage(4)), { resourceId: "z", vector: at(0.6) })).toBe(true); // a page that shows c changes
     expect(affects(record(hybrid), { resourceId: "z", vector: at(0.3) })).toBe(false);
   });
 
   it("with fewer candidates than wanted, any new vector enters", () => {
-    const few: ResultDependency = { shown: [], vector: { query: q, candidates, wanted: 10, orderOnly: true } };
+    const few: ResultDependency = { shown: [], vector: { query: q, candidates, wanted: 10 } };
     expect(affects(record(few), { resourceId: "z", vector: at(0) })).toBe(true);
-    expect(affects(record(few), { resourceId: "c", vector: at(0.2) })).toBe(false); // last, stays last, and nobody is outside
+    const fewFused: ResultDependency = { shown: [], vector: { query: q, candidates, wanted: 10, fusedWith: { keyword: [], offset: 0, limit: 10 } } };
+    expect(affects(record(fewFused), { resourceId: "z", vector: at(0) })).toBe(true); // joins the total
+    expect(affects(record(fewFused), { resourceId: "c", vector: at(0.2) })).toBe(false); // last, stays last, and nobody is outside
   });
 
   it("vectors without a direction or of another size are affected", () => {

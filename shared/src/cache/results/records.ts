@@ -4,8 +4,10 @@
  *
  *   p|<token>|<at ms>                 reserved, not recorded yet: every change affects it
  *   r|<token>|<at ms>|<json>          recorded: {s: shown as [id, "k"|"v", digest]} and, for vector results,
- *                                     v (query, float32 base64), c ([id, similarity] best first), w (wanted), o (order only)
+ *                                     v (query, float32 base64), c ([id, similarity] best first), w (wanted),
+ *                                     f (hybrid: [keyword ids, offset, limit])
  */
+import { fuseRanks, roundScore } from "../../domain/ranking";
 import type { ResourceChange, ResultDependency, ShownResource } from "../../ports/resultRegistry";
 
 /**
@@ -18,7 +20,7 @@ interface VectorPart {
   query: Float32Array;
   candidates: Array<{ id: string; score: number }>;
   wanted: number;
-  orderOnly: boolean;
+  fusedWith?: { keyword: string[]; offset: number; limit: number };
 }
 
 export interface RegistryRecord {
@@ -39,7 +41,7 @@ export function recordedRecord(token: string, atMs: number, dependency: ResultDe
     body.v = Buffer.from(new Float32Array(v.query).buffer).toString("base64");
     body.c = v.candidates.map((c) => [c.id, c.score]);
     body.w = v.wanted;
-    body.o = v.orderOnly ? 1 : 0;
+    if (v.fusedWith) body.f = [v.fusedWith.keyword, v.fusedWith.offset, v.fusedWith.limit];
   }
   return `r|${token}|${atMs}|${JSON.stringify(body)}`;
 }
@@ -57,7 +59,7 @@ export function parseRecord(raw: string): RegistryRecord | null {
   const record: RegistryRecord = { token: token!, atMs: Number(at) };
   if (kind === "p") return json === undefined ? record : null;
   try {
-    const body = JSON.parse(json ?? "") as { s?: unknown; v?: unknown; c?: unknown; w?: unknown; o?: unknown };
+    const body = JSON.parse(json ?? "") as { s?: unknown; v?: unknown; c?: unknown; w?: unknown; f?: unknown };
     if (!Array.isArray(body.s)) return null;
     const shown = body.s.map((entry: unknown): ShownResource => {
       if (!Array.isArray(entry) || entry.length !== 3 || (entry[1] !== "k" && entry[1] !== "v")) throw new Error("bad shown entry");
@@ -72,11 +74,17 @@ export function parseRecord(raw: string): RegistryRecord | null {
     });
     const bytes = Buffer.from(body.v, "base64");
     const query = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength - (bytes.byteLength % 4)));
-    record.dependency.vector = { query, candidates, wanted: body.w, orderOnly: body.o === 1 };
+    record.dependency.vector = { query, candidates, wanted: body.w };
+    if (body.f !== undefined) record.dependency.vector.fusedWith = parseFusion(body.f);
     return record;
   } catch {
     return null;
   }
+}
+
+function parseFusion(raw: unknown): VectorPart["fusedWith"] {
+  if (!Array.isArray(raw) || !Array.isArray(raw[0]) || typeof raw[1] !== "number" || typeof raw[2] !== "number") throw new Error("bad fusion");
+  return { keyword: raw[0].map(String), offset: raw[1], limit: raw[2] };
 }
 
 /**
@@ -94,23 +102,34 @@ export function affects(record: RegistryRecord | null, change: ResourceChange): 
 }
 
 /**
- * A resource's similarity to the query became `now`. The result changes if
- * the resource enters or may leave the candidates, if its similarity is shown,
- * or if its place among the candidates moves. Ties within the margin count as
- * moves.
+ * A resource's similarity to the query became `now`. A semantic result shows
+ * similarities, so it changes if the resource is listed or enters. A hybrid
+ * result shows only fused ranks: the new candidate list is fused with the
+ * recorded keyword ranking and the page compared, exactly as the search would
+ * compute it. Unknowable cases count as changes: a similarity within the
+ * margin of another (their order is uncertain), or a listed resource falling
+ * to the end of a full list (an unlisted one might now pass it).
  */
 function vectorChangeAffects(v: VectorPart, id: string, now: number): boolean {
   const at = v.candidates.findIndex((c) => c.id === id);
   const full = v.candidates.length >= v.wanted;
   const last = v.candidates[v.candidates.length - 1]?.score ?? Number.NEGATIVE_INFINITY;
-  if (at < 0) return !full || now >= last - SIMILARITY_MARGIN; // enters?
-  if (!v.orderOnly) return true;
-  // Resources outside the candidates are at most as similar as the last one: falling to it may let one in.
-  if (full && now <= last + SIMILARITY_MARGIN) return true;
+  if (at < 0 && full && now < last - SIMILARITY_MARGIN) return false; // stays out
+  if (!v.fusedWith) return true; // listed (similarity shown) or entering
+  if (at >= 0 && full && now <= last + SIMILARITY_MARGIN) return true;
   const others = v.candidates.filter((c) => c.id !== id);
-  const above = (x: number) => others.filter((c) => c.score > x).length;
-  const surely = above(now + SIMILARITY_MARGIN);
-  return surely !== above(now - SIMILARITY_MARGIN) || surely !== at;
+  if (others.some((c) => Math.abs(c.score - now) <= SIMILARITY_MARGIN)) return true;
+  const moved = [...others, { id, score: now }].sort((a, b) => b.score - a.score).slice(0, v.wanted);
+  return !samePage(v.fusedWith, v.candidates, moved);
+}
+
+function samePage(fusion: NonNullable<VectorPart["fusedWith"]>, before: VectorPart["candidates"], after: VectorPart["candidates"]): boolean {
+  const page = (candidates: VectorPart["candidates"]) => {
+    const fused = fuseRanks([fusion.keyword, candidates.map((c) => c.id)]);
+    const shown = fused.slice(fusion.offset, fusion.offset + fusion.limit).map((e) => `${e.id}:${roundScore(e.score)}`);
+    return `${fused.length}|${shown.join(",")}`;
+  };
+  return page(before) === page(after);
 }
 
 /** Unreadable records count as expired, so they are dropped. */
