@@ -75,16 +75,7 @@ export function unionLength(intervals: ReadonlyArray<readonly [number, number]>)
 }
 
 /** Deterministic PRNG (mulberry32), so query mixes repeat run to run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from "../../test/helpers/seededRandom";
 
 /** Sampler of ranks 0..n-1 with P(rank k) ∝ 1/(k+1)^s (Zipf). */
 export function zipf(n: number, s: number, random: () => number): () => number {

@@ -18,6 +18,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hybridSearch, keywordSearch, semanticSearch, type SearchHit, type SearchMode, type SearchResult } from "../../shared/src/app/search";
 import { instantTimings } from "../../shared/src/events/routing";
+import { seededRandom } from "../helpers/seededRandom";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 
 const COMMON =
@@ -30,20 +31,8 @@ const EDITS = 24;
 const LIMIT = 5;
 const SCORE_TOLERANCE = 0.03;
 
-/** Deterministic random numbers (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // SEARCH_CACHE_SEED=<n> replays another sequence.
-const random = rng(Number(process.env.SEARCH_CACHE_SEED ?? 4));
+const random = seededRandom(Number(process.env.SEARCH_CACHE_SEED ?? 4));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const words = (n: number) => Array.from({ length: n }, () => pick(random() < 0.3 ? COMMON : RARE));
 const text = (n: number) => `${words(n).join(" ")}. ${words(n).join(" ")}.`;

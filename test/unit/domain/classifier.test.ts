@@ -13,22 +13,11 @@ import {
 import type { LabelledExample } from "../../../shared/src/domain/classifier";
 import { seedExamples } from "../../../shared/src/domain/taxonomySeed";
 import { CATEGORY_IDS } from "../../../shared/src/domain/taxonomy";
+import { seededRandom } from "../../helpers/seededRandom";
 
 const corpus = seedExamples();
 const { training, heldOut } = holdOutSplit(corpus);
 const model = train(training);
-
-/** mulberry32: a tiny seeded PRNG, so the shuffled-label control is reproducible. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
   const random = seededRandom(seed);
