@@ -13,7 +13,7 @@ import { freshnessBench } from "./freshness";
 import { failuresBench } from "./failures";
 import { scaleBench } from "./scale";
 import { overheadsBench } from "./overheads";
-import { repoRoot, stopAll } from "./lib/processes";
+import { killAllProcesses, repoRoot } from "../test/helpers/processes";
 import { markdownTable, textTable, type Benchmark, type BenchResult } from "./lib/report";
 
 const BENCHMARKS: Record<string, Benchmark> = {
@@ -84,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       errors.push({ name, error });
       process.stdout.write(`✗ ${name} failed: ${error}\n\n`);
     } finally {
-      await stopAll();
+      await killAllProcesses();
     }
   }
 

@@ -21,7 +21,7 @@ import { instantTimings } from "../shared/src/events/routing";
 import { pickDocs, variant, type Doc } from "./lib/corpus";
 import { expectStatus, sleep } from "./lib/http";
 import { ledgerFor, PIPELINE_TASKS, upToDateIds } from "./lib/ledger";
-import { freePort, spawnTs, type BenchProcess } from "./lib/processes";
+import { freePort, spawnTs, type ManagedProcess } from "../test/helpers/processes";
 import { pct, round } from "./lib/stats";
 import { tempDir } from "./lib/stack";
 import { benchRedisPrefix, benchRedisUrl, removeRedisKeys } from "./lib/redisKeys";
@@ -109,7 +109,7 @@ export const scaleBench: Benchmark = async ({ quick }) => {
   const nIo = quick ? 40 : 120;
   const corpus = pickDocs(100);
   const server = await docServer(corpus);
-  const procs: BenchProcess[] = [];
+  const procs: ManagedProcess[] = [];
   let db: Client | undefined;
   const rounds: Round[] = [];
   const notes: string[] = [];
@@ -118,7 +118,7 @@ export const scaleBench: Benchmark = async ({ quick }) => {
   const redisPrefix = benchRedisPrefix("scale");
   try {
     const sqsPort = await freePort();
-    const sqs = spawnTs("sqs", "local/src/sqsServer.ts", { FAUXQS_PORT: String(sqsPort) });
+    const sqs = spawnTs("sqs", "local/src/sqsServer.ts", { env: { FAUXQS_PORT: String(sqsPort) } });
     procs.push(sqs);
     const endpoint = (await sqs.waitForLine(/SQS_ENDPOINT=(\S+)/))[1]!;
     const env = {
@@ -133,21 +133,21 @@ export const scaleBench: Benchmark = async ({ quick }) => {
       REDIS_URL: redisUrl,
       REDIS_PREFIX: redisPrefix,
     };
-    const apiProc = spawnTs("api", "local/src/api.ts", env);
+    const apiProc = spawnTs("api", "local/src/api.ts", { env });
     procs.push(apiProc);
     const apiUrl = (await apiProc.waitForLine(/API_READY (\S+)/))[1]!;
     db = createClient({ url: `file:${path.join(dataDir, "alexandria.db")}` });
 
-    const workers: BenchProcess[] = [];
+    const workers: ManagedProcess[] = [];
     let serial = 0;
     const cpuBodies = (n: number, tag: string) =>
       Array.from({ length: n }, (_, i) => ({ content: variant(corpus[(serial + i) % corpus.length]!, `${tag}-${i}`), contentType: "text/markdown" }));
     const ioBodies = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ url: `http://127.0.0.1:${server.port}/doc/${tag}/${serial + i}` }));
 
     for (const n of counts) {
-      const starting: BenchProcess[] = [];
+      const starting: ManagedProcess[] = [];
       while (workers.length + starting.length < n) {
-        const w = spawnTs(`worker${workers.length + starting.length + 1}`, "local/src/worker.ts", env);
+        const w = spawnTs(`worker${workers.length + starting.length + 1}`, "local/src/worker.ts", { env });
         procs.push(w);
         starting.push(w);
       }
@@ -170,7 +170,7 @@ export const scaleBench: Benchmark = async ({ quick }) => {
   } finally {
     db?.close();
     // Workers first (SIGTERM drains in-flight tasks), then the API and the queue.
-    for (const p of [...procs].reverse()) await p.stop();
+    for (const p of [...procs].reverse()) await p.kill("SIGTERM", 15_000);
     await server.close();
     await removeRedisKeys(redisUrl, redisPrefix);
     rmSync(dataDir, { recursive: true, force: true });
