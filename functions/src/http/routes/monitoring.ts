@@ -17,33 +17,47 @@ import {
   workerStatus,
 } from "../../../../shared/src/app/monitoring";
 import { listDeadLetters, replayDeadLetters } from "../../../../shared/src/app/deadLetters";
-import { ok, route } from "../apiRoute";
+import type { AppContext } from "../../../../shared/src/app/context";
+import { ok, route, type ApiRoute } from "../apiRoute";
 
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const task = z.enum(TaskNames);
 const text = z.string().min(1).max(200);
 
-export const monitoringRoutes = [
-  route({
+/** A read-only view of internals: GET, API key required, 200 with what `read` returns for the validated query. */
+function view<Q>(def: {
+  path: string;
+  summary: string;
+  query?: z.ZodType<Q>;
+  responses: Record<number, string>;
+  read(app: AppContext, query: Q): Promise<unknown>;
+}): ApiRoute {
+  const { read, ...rest } = def;
+  return route({
     method: "GET",
+    auth: true,
+    ...rest,
+    async handle(req, app) {
+      return ok(await read(app, req.query));
+    },
+  });
+}
+
+export const monitoringRoutes = [
+  view({
     path: "/monitoring/events",
     summary: "Recent events (last 1000, every process when Redis is configured), newest first.",
-    auth: true,
     query: z.object({
       limit: limit(1000, 100),
       type: z.string().regex(/^[a-z_.]+\*?$/, "type is an event name or a prefix ending in *").max(100).optional(),
       correlationId: text.optional(),
     }),
     responses: { 200: "{source, items: [{eventId, name, timestamp, priority, correlationId, payload}]}" },
-    async handle(req, app) {
-      return ok(await recentEvents(app, req.query));
-    },
+    read: recentEvents,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/tasks",
     summary: "Task executions from the ledger, newest first.",
-    auth: true,
     query: z.object({
       task: text.optional(),
       resourceId: text.optional(),
@@ -52,92 +66,58 @@ export const monitoringRoutes = [
       limit: limit(1000, 50),
     }),
     responses: { 200: "{items}" },
-    async handle(req, app) {
-      return ok(await listTaskRuns(app, req.query));
-    },
+    read: listTaskRuns,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/tasks/summary",
     summary: "Counts and p50/p95 duration per task and outcome over a time window.",
-    auth: true,
     query: z.object({ windowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60) }),
     responses: { 200: "{windowMinutes, since, items: [{task, status, count, p50Ms, p95Ms, maxMs}], totals}" },
-    async handle(req, app) {
-      return ok(await taskSummary(app, req.query));
-    },
+    read: taskSummary,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/queues",
     summary: "Per route queue: visible, in flight, delayed, DLQ depth and age of the oldest message.",
-    auth: true,
     responses: { 200: "{items}" },
-    async handle(_req, app) {
-      return ok(await queueStatus(app));
-    },
+    read: queueStatus,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/workers",
     summary: "Local pollers (alive, active, processed, failed, heartbeat) or, on AWS, task function concurrency and errors.",
-    auth: true,
     responses: { 200: "{runtime, pollers?, functions?}" },
-    async handle(_req, app) {
-      return ok(await workerStatus(app));
-    },
+    read: workerStatus,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/db",
     summary: "Store operation counts, latency p50/p95, errors, in-flight statements, health and outbox backlog.",
-    auth: true,
     responses: { 200: "{store, health, outbox}" },
-    async handle(_req, app) {
-      return ok(await dbStatus(app));
-    },
+    read: dbStatus,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/freshness",
     summary: "Resources whose derived data lags their revision, per datum, and the oldest of them.",
-    auth: true,
     query: z.object({ limit: limit(100, 10) }),
     responses: { 200: "{lagging, laggingResources, ingestion, total, oldest}" },
-    async handle(req, app) {
-      return ok(await freshness(app, req.query));
-    },
+    read: freshness,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/cache",
     summary: "Cache statistics: hit and miss rates, operations and invalidations, per type.",
-    auth: true,
     responses: { 200: "{hitRate, missRate, hits, misses, invalidations, totalOperations, byType}" },
-    async handle(_req, app) {
-      return ok(await cacheStats(app));
-    },
+    read: cacheStats,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/cache/health",
     summary: "Redis reachability and PING latency from this process; on AWS the ElastiCache status too.",
-    auth: true,
     responses: { 200: "{configured, reachable?, latencyMs?, service?}" },
-    async handle(_req, app) {
-      return ok(await cacheHealth(app));
-    },
+    read: cacheHealth,
   }),
-  route({
-    method: "GET",
+  view({
     path: "/monitoring/dead-letters",
     summary: "Messages in the dead-letter queues, with task, error, attempts and what they were about.",
-    auth: true,
     query: z.object({ task: task.optional(), limit: limit(1000, 100) }),
     responses: { 200: "{items, total, errors}", 400: "Unknown task" },
-    async handle(req, app) {
-      return ok(await listDeadLetters(app, req.query));
-    },
+    read: listDeadLetters,
   }),
   route({
     method: "POST",
