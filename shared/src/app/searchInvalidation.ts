@@ -14,6 +14,7 @@
  * registry) it falls back to the coarse tags, never to doing nothing.
  */
 import { ftsTerms } from "../adapters/libsql/ftsTerms";
+import { TransientError } from "../errors";
 import type { CacheType } from "../ports/cache";
 import type { Affected } from "../ports/resultRegistry";
 import type { AppContext } from "./context";
@@ -42,14 +43,16 @@ export interface SearchChange {
  * Resolves once no reader can be served a result the change affects. If Redis
  * cannot be reached, the old text's terms would be lost with this attempt, so
  * the durable fallback is coarse: every cached search result, through the
- * cache-invalidation queue (`invalidateNow`). Rejects only if even that could
- * not be recorded; the caller retries.
+ * cache-invalidation queue (`invalidateNow`). Throws a TransientError only if
+ * even that could not be recorded, so the task is retried.
  */
 export async function invalidateSearchResults(ctx: AppContext, change: SearchChange, correlationId: string): Promise<void> {
   try {
     await invalidatePrecisely(ctx, change);
   } catch {
-    await invalidateNow(ctx, ALL_SEARCH_TAGS, correlationId);
+    await invalidateNow(ctx, ALL_SEARCH_TAGS, correlationId).catch((e: unknown) => {
+      throw new TransientError(`search cache invalidation failed: ${String(e)}`);
+    });
   }
 }
 

@@ -11,7 +11,6 @@ import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 import { invalidateSearchResults } from "../app/searchInvalidation";
-import { TransientError } from "../errors";
 
 export const embeddingComputations = { count: 0 };
 
@@ -55,11 +54,7 @@ export const embeddingTask: TaskDefinition = {
 
     // 2. Invalidate the vector results it affects, before the vector is called current. Cached
     //    results carry the similarities they were ranked by, so a retry still finds them.
-    try {
-      await invalidateSearchResults(app, { resourceId: id, vector, countChanged: stored.countChanged }, ctx.correlationId);
-    } catch (e) {
-      throw new TransientError(`search cache invalidation failed: ${String(e)}`);
-    }
+    await invalidateSearchResults(app, { resourceId: id, vector, countChanged: stored.countChanged }, ctx.correlationId);
 
     // 3. Confirm.
     const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {

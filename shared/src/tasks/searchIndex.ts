@@ -8,7 +8,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
-import { TransientError } from "../errors";
 import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
@@ -48,12 +47,8 @@ export const searchIndexTask: TaskDefinition = {
     if (before === undefined) return { status: "skipped", reason: "resource changed while indexing" };
 
     // 2. Invalidate what the change affects, before anyone can see the index called current.
-    try {
-      await invalidateSearchResults(app, { resourceId: id, text: before ? { before, after: newText } : "unknown" }, ctx.correlationId);
-    } catch (e) {
-      // Not even the durable fallback could be recorded: the retry finds the row written and unconfirmed.
-      throw new TransientError(`search cache invalidation failed: ${String(e)}`);
-    }
+    //    If this throws, the retry finds the row written and unconfirmed.
+    await invalidateSearchResults(app, { resourceId: id, text: before ? { before, after: newText } : "unknown" }, ctx.correlationId);
 
     // 3. Confirm.
     const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {

@@ -4,8 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Affected, ResourceChange, ResultRegistry, ResultDependency } from "../../ports/resultRegistry";
-import { affects, isExpired, parseRecord, pendingPrefix, pendingRecord, recordedRecord } from "./records";
-import { MAX_RECORDS } from "./redisResultRegistry";
+import { MAX_RECORDS, affects, isExpired, parseRecord, pendingPrefix, pendingRecord, recordedRecord } from "./records";
 
 export class MemoryResultRegistry implements ResultRegistry {
   private readonly records = new Map<string, string>();

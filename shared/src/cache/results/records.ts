@@ -16,6 +16,9 @@ import type { ResourceChange, ResultDependency, ShownResource } from "../../port
  */
 const SIMILARITY_MARGIN = 1e-4;
 
+/** Records beyond this many stay reservations: such results are cached but invalidated by every change. */
+export const MAX_RECORDS = 5_000;
+
 interface VectorPart {
   query: Float32Array;
   candidates: Array<{ id: string; score: number }>;

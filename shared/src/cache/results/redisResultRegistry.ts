@@ -11,10 +11,8 @@ import { LuaScript } from "../../adapters/redis/luaScript";
 import { isRedisReady } from "../../adapters/redis/redisClient";
 import type { RedisClient } from "../../adapters/redis/redisClient";
 import type { Affected, ResourceChange, ResultRegistry, ResultDependency } from "../../ports/resultRegistry";
-import { affects, isExpired, parseRecord, pendingPrefix, pendingRecord, recordedRecord } from "./records";
+import { MAX_RECORDS, affects, isExpired, parseRecord, pendingPrefix, pendingRecord, recordedRecord } from "./records";
 
-/** Records beyond this many stay reservations: such results are cached but invalidated by every change. */
-export const MAX_RECORDS = 5_000;
 
 /** KEYS[1] = hash; ARGV = field, reservation prefix, record, cap. Records only over its own reservation. */
 const recordScript = new LuaScript(`
