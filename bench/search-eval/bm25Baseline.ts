@@ -75,7 +75,7 @@ for (const q of questions as Question[]) {
     if (rank >= 1) s.rr += 1 / rank;
     scores.set(key, s);
   }
-  if (values.misses) misses.push(`${rank >= 1 && rank <= 5 ? "HIT " : "miss"} ${q.id} ${q.kind.padEnd(10)} rank ${rank || "-"}  ${q.question}  [top: ${ranked.slice(0, 3).join(", ")}]`);
+  if (values.misses) misses.push(`${rank >= 1 && rank <= 5 ? "HIT " : "miss"} ${q.id} ${q.kind.padEnd(10)} rank ${rank || "-"}  ${q.question}  [top: ${ranked.slice(0, 5).join(", ")}]`);
 }
 console.log(`BM25 (FTS5, porter, OR of content words, title weight ${titleWeight}) over ${files.length} pages of ${dir}`);
 for (const [kind, s] of scores) {

@@ -39,7 +39,7 @@ export function loadQuestionFile(file = QUESTIONS_FILE): unknown {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
-/** The well-formed questions, and a line for every rule of shape broken. */
+/** The entries whose fields can be read (for the other rules), and a line for every rule of shape broken. */
 export function checkShape(data: unknown): { questions: Question[]; problems: string[] } {
   if (!Array.isArray(data)) return { questions: [], problems: ["the file must hold a JSON array of questions"] };
   const problems: string[] = [];
@@ -54,7 +54,6 @@ export function checkShape(data: unknown): { questions: Question[]; problems: st
     }
     const q = item as Record<string, unknown>;
     const where = typeof q.id === "string" ? q.id : at;
-    const before = problems.length;
     for (const key of Object.keys(q)) if (!KEYS.has(key)) problems.push(`${where}: unknown field "${key}"`);
     if (typeof q.id !== "string" || !/^q\d{3,}$/.test(q.id)) problems.push(`${at}: id must look like "q001"`);
     else if (ids.has(q.id)) problems.push(`${where}: duplicate id`);
@@ -71,9 +70,23 @@ export function checkShape(data: unknown): { questions: Question[]; problems: st
       if (new Set(q.accepted).size !== q.accepted.length) problems.push(`${where}: accepted lists a page twice`);
     }
     if (q.note !== undefined && typeof q.note !== "string") problems.push(`${where}: note must be a string`);
-    if (problems.length === before) questions.push(q as unknown as Question);
+    // Duplicates and stray fields are reported, but the entry is still checked against the corpus.
+    if (isQuestion(q)) questions.push(q);
   });
   return { questions, problems };
+}
+
+/** Every field has the right type, so the other rules can read it. */
+function isQuestion(q: Record<string, unknown>): q is Record<string, unknown> & Question {
+  return (
+    typeof q.id === "string" &&
+    typeof q.question === "string" &&
+    q.question.trim() !== "" &&
+    KINDS.includes(q.kind as Kind) &&
+    Array.isArray(q.accepted) &&
+    q.accepted.length > 0 &&
+    q.accepted.every((page) => typeof page === "string")
+  );
 }
 
 export interface KindCounts {
@@ -91,7 +104,7 @@ export function countKinds(questions: readonly Question[]): KindCounts {
 export function checkCounts(questions: readonly Question[]): string[] {
   const counts = countKinds(questions);
   const problems: string[] = [];
-  if (counts.total < MIN_QUESTIONS) problems.push(`only ${counts.total} well-formed questions; at least ${MIN_QUESTIONS} are required`);
+  if (counts.total < MIN_QUESTIONS) problems.push(`only ${counts.total} readable questions; at least ${MIN_QUESTIONS} are required`);
   if (counts.paraphrase < counts.total * MIN_PARAPHRASE_SHARE) {
     problems.push(`only ${counts.paraphrase} of ${counts.total} questions are paraphrases; at least ${MIN_PARAPHRASE_SHARE * 100}% are required`);
   }

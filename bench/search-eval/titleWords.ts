@@ -51,22 +51,28 @@ export function stem(word: string): string {
   return w;
 }
 
-/** The stemmed content words of a text. */
-export function contentWords(text: string): Set<string> {
-  const words = new Set<string>();
+/** The content words of a text: each stem with the first word of the text that gave it. */
+export function contentWordMap(text: string): Map<string, string> {
+  const words = new Map<string, string>();
   for (const raw of text.toLowerCase().replace(/[\u2018\u2019]/g, "'").split(/[^\p{L}\p{N}']+/u)) {
     const token = raw.replace(/^'+|'+$/g, "");
     if (token.length < 2 || STOP_WORDS.has(token) || /^\p{N}+$/u.test(token)) continue;
     // A possessive or contraction is the word itself: table's → table.
     const bare = token.replace(/'s?$/, "").replace(/'/g, "");
     if (bare.length < 2 || STOP_WORDS.has(bare)) continue;
-    words.add(stem(bare));
+    const stemmed = stem(bare);
+    if (!words.has(stemmed)) words.set(stemmed, bare);
   }
   return words;
 }
 
-/** The content words two texts share (as stems), sorted. */
-export function sharedContentWords(a: string, b: string): string[] {
-  const wordsB = contentWords(b);
-  return [...contentWords(a)].filter((w) => wordsB.has(w)).sort();
+/** The stemmed content words of a text. */
+export function contentWords(text: string): Set<string> {
+  return new Set(contentWordMap(text).keys());
+}
+
+/** The words of `text` whose stem is also a content word of `other`, sorted. */
+export function sharedContentWords(text: string, other: string): string[] {
+  const otherWords = contentWords(other);
+  return [...contentWordMap(text)].filter(([s]) => otherWords.has(s)).map(([, word]) => word).sort();
 }
