@@ -5,6 +5,7 @@
  */
 import { beforeAll } from "vitest";
 import { describeBundles } from "./bundle-assertions";
+import { describeDeployedBundles } from "./deployed-bundle-assertions";
 import { describeNag } from "./nag-assertions";
 import { describePlatform } from "./platform-assertions";
 import { describeRoutes } from "./route-assertions";
@@ -22,3 +23,4 @@ describeSchedules(ctx);
 describePlatform(ctx);
 describeNag(ctx);
 describeBundles(ctx);
+describeDeployedBundles(ctx);

@@ -13,7 +13,7 @@
  * When the precise answer is unavailable (too many terms, no or unreachable
  * registry) it falls back to the coarse tags, never to doing nothing.
  */
-import { ftsTerms } from "../adapters/libsql/ftsTerms";
+import type { FtsTerms } from "../adapters/libsql/ftsTerms";
 import { TransientError } from "../errors";
 import type { CacheType } from "../ports/cache";
 import type { Affected } from "../ports/resultRegistry";
@@ -59,7 +59,7 @@ export async function invalidateSearchResults(ctx: AppContext, change: SearchCha
 async function invalidatePrecisely(ctx: AppContext, change: SearchChange): Promise<void> {
   const tags: string[] = [];
   if (change.text === "unknown") tags.push(SearchTags.text);
-  else if (change.text) tags.push(...(await changedTermTags(change.text.before, change.text.after)));
+  else if (change.text) tags.push(...(await changedTermTags(ctx.store.terms, change.text.before, change.text.after)));
   if (change.countChanged) tags.push(SearchTags.vectorCount);
   // Every result carries `text`; only vector results carry `vectors`.
   const coarse = change.text ? SearchTags.text : SearchTags.vectors;
@@ -94,11 +94,14 @@ async function stillAffected(ctx: AppContext, { key, unlessShownAs }: Affected):
 export const LENGTH_TOLERANCE = 0.05;
 
 /** Tags of the terms whose score in this resource may have changed: their count changed, or their column's length did. */
-export async function changedTermTags(before: readonly string[], after: readonly string[]): Promise<string[]> {
+export async function changedTermTags(terms: FtsTerms, before: readonly string[], after: readonly string[]): Promise<string[]> {
   try {
+    const columns = Math.max(before.length, after.length);
+    // Both versions of every column in one round trip.
+    const counts = await terms.countsOf([...Array.from({ length: columns }, (_, i) => before[i] ?? ""), ...Array.from({ length: columns }, (_, i) => after[i] ?? "")]);
     const changed = new Set<string>();
-    for (let i = 0; i < Math.max(before.length, after.length); i++) {
-      const [was, is] = await Promise.all([ftsTerms.counts(before[i] ?? ""), ftsTerms.counts(after[i] ?? "")]);
+    for (let i = 0; i < columns; i++) {
+      const [was, is] = [counts[i] ?? new Map<string, number>(), counts[columns + i] ?? new Map<string, number>()];
       const [lengthWas, lengthIs] = [total(was), total(is)];
       const resized = Math.abs(lengthIs - lengthWas) > LENGTH_TOLERANCE * Math.max(lengthWas, 1);
       for (const [term, n] of was) if (resized || is.get(term) !== n) changed.add(term);
