@@ -59,8 +59,8 @@ export interface AwsFake {
   readonly calls: RecordedCall[];
   /** PutEvents entries accepted so far, in order (the test's "bus" delivers them). */
   readonly events: PutEventsEntry[];
-  /** Makes the next `n` InvokeModel calls fail with ThrottlingException. */
-  throttleBedrock(n: number): void;
+  /** While on, every InvokeModel call fails with ThrottlingException (HTTP 429), retries included. */
+  throttleBedrock(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -76,7 +76,7 @@ export async function startAwsFake(options: AwsFakeOptions): Promise<AwsFake> {
   const events: PutEventsEntry[] = [];
   const region = options.region ?? "us-east-1";
   const sqsOrigin = new URL(options.sqsEndpoint).origin;
-  let throttled = 0;
+  let throttled = false;
   let origin = "";
 
   type Req = IncomingMessage | Http2ServerRequest;
@@ -95,8 +95,7 @@ export async function startAwsFake(options: AwsFakeOptions): Promise<AwsFake> {
     if (invoke) {
       const modelId = decodeURIComponent(invoke[1] ?? "");
       const body = JSON.parse(raw.toString("utf8") || "{}") as { inputText?: string; dimensions?: number };
-      if (throttled > 0) {
-        throttled--;
+      if (throttled) {
         record("bedrock", "InvokeModel", { modelId }, 429);
         return send(res, 429, "application/json", { message: "Too many requests, please wait before trying again." }, { "x-amzn-errortype": "ThrottlingException" });
       }
@@ -159,7 +158,7 @@ export async function startAwsFake(options: AwsFakeOptions): Promise<AwsFake> {
     bedrockUrl: `http://127.0.0.1:${(http2Server.address() as AddressInfo).port}`,
     calls,
     events,
-    throttleBedrock: (n) => void (throttled = n),
+    throttleBedrock: (on) => void (throttled = on),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

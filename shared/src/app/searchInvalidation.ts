@@ -14,7 +14,8 @@
  * registry) it falls back to the coarse tags, never to doing nothing.
  */
 import type { FtsTerms } from "../adapters/libsql/ftsTerms";
-import { TransientError } from "../errors";
+import { TransientError, errorMessage } from "../errors";
+import { DegradedModes, reportDegraded } from "../observability/degradation";
 import type { CacheType } from "../ports/cache";
 import type { Affected } from "../ports/resultRegistry";
 import type { AppContext } from "./context";
@@ -49,7 +50,8 @@ export interface SearchChange {
 export async function invalidateSearchResults(ctx: AppContext, change: SearchChange, correlationId: string): Promise<void> {
   try {
     await invalidatePrecisely(ctx, change);
-  } catch {
+  } catch (error) {
+    coarse(`precise invalidation failed: ${errorMessage(error)}`);
     await invalidateNow(ctx, ALL_SEARCH_TAGS, correlationId).catch((e: unknown) => {
       throw new TransientError(`search cache invalidation failed: ${String(e)}`);
     });
@@ -62,17 +64,18 @@ async function invalidatePrecisely(ctx: AppContext, change: SearchChange): Promi
   else if (change.text) tags.push(...(await changedTermTags(ctx.store.terms, change.text.before, change.text.after)));
   if (change.countChanged) tags.push(SearchTags.vectorCount);
   // Every result carries `text`; only vector results carry `vectors`.
-  const coarse = change.text ? SearchTags.text : SearchTags.vectors;
+  const coarseTag = change.text ? SearchTags.text : SearchTags.vectors;
   const keys: Array<{ type: CacheType; key: string }> = [];
   if (ctx.searchResults) {
     try {
       const affected = await ctx.searchResults.affectedBy({ resourceId: change.resourceId, vector: change.text ? undefined : change.vector });
       for (const entry of affected) if (await stillAffected(ctx, entry)) keys.push({ type: "search", key: entry.key });
-    } catch {
-      tags.push(coarse);
+    } catch (error) {
+      coarse(`result registry unavailable: ${errorMessage(error)}`);
+      tags.push(coarseTag);
     }
   } else {
-    tags.push(coarse);
+    tags.push(coarseTag);
   }
   await ctx.cache.invalidate({ tags, keys });
 }
@@ -107,10 +110,18 @@ export async function changedTermTags(terms: FtsTerms, before: readonly string[]
       for (const [term, n] of was) if (resized || is.get(term) !== n) changed.add(term);
       for (const term of is.keys()) if (resized || !was.has(term)) changed.add(term);
     }
-    return changed.size > MAX_TERM_TAGS ? [SearchTags.text] : [...changed].map(SearchTags.term);
-  } catch {
+    if (changed.size <= MAX_TERM_TAGS) return [...changed].map(SearchTags.term);
+    coarse(`${changed.size} terms changed (more than ${MAX_TERM_TAGS})`);
+    return [SearchTags.text];
+  } catch (error) {
+    coarse(`term extraction failed: ${errorMessage(error)}`);
     return [SearchTags.text];
   }
+}
+
+/** Every fall-back to coarse tags is counted (the search cache's hit rate depends on it being rare). */
+function coarse(why: string): void {
+  reportDegraded(DegradedModes.coarseSearchInvalidation, why);
 }
 
 function total(counts: ReadonlyMap<string, number>): number {
