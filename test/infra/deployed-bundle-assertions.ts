@@ -15,10 +15,12 @@
  *
  * Cold-start figures (import + first call) are printed, not asserted.
  */
+import { readFileSync } from "node:fs";
 import { createClient } from "@libsql/client/web";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import journal from "../../shared/migrations/meta/_journal.json";
+import { DEFAULT_MAX_REQUEST_BYTES } from "../../shared/src/config";
 import { dlqName, queueName, TaskNames } from "../../shared/src/events/routing";
 import type { Invocation } from "../helpers/lambdaProcess";
 import { startHarness, type Harness, type RunningFunction } from "./bundleHarness";
@@ -26,6 +28,7 @@ import { REGION, ACCOUNT, type TemplateJson } from "./deployment";
 import type { SynthContext } from "./synth";
 
 const PREFIX = "alexandria";
+const PDF_FIXTURE = new URL("../fixtures/ingest/pdf/groff-meintro-p1-3.pdf", import.meta.url);
 
 interface Figure {
   fn: string;
@@ -105,12 +108,25 @@ export function describeDeployedBundles(ctx: SynthContext): void {
       const health = await http(api, "GET", "/health");
       expect(health.status, `${JSON.stringify(health.body)}\n${health.lines.join("\n")}`).toBe(200);
 
+      // Platform limits: a body the Lambda event could not carry is refused by the app itself, with a message.
+      const tooBig = await http(api, "POST", "/resources", { body: { title: "Too big", content: "x".repeat(DEFAULT_MAX_REQUEST_BYTES.aws) } });
+      expect(tooBig.status).toBe(413);
+      expect(String(tooBig.body.error)).toContain(`at most ${DEFAULT_MAX_REQUEST_BYTES.aws} bytes`);
+
       const lighthouse = await http(api, "POST", "/resources", {
         body: { title: "Lighthouse keepers", content: "Lighthouse keepers trimmed the lamp wicks every evening and logged passing ships in the harbour." },
       });
       expect(lighthouse.status, JSON.stringify(lighthouse.body)).toBe(202);
       const id = String(lighthouse.body.id);
       expect((await http(api, "GET", `/resources/${id}`)).status).toBe(200);
+
+      // A PDF and an HTML page: their extractors load on first use (PDF.js from beside the bundle).
+      const pdf = await http(api, "POST", "/resources", { body: { content: readFileSync(PDF_FIXTURE).toString("base64"), contentType: "application/pdf" } });
+      expect(pdf.status, JSON.stringify(pdf.body)).toBe(202);
+      const page = await http(api, "POST", "/resources", {
+        body: { contentType: "text/html", content: "<html><head><title>Tide tables</title></head><body><main><h1>Tide tables</h1><p>Mariners read tide tables before crossing the sandbar at the estuary mouth.</p></main></body></html>" },
+      });
+      expect(page.status, JSON.stringify(page.body)).toBe(202);
 
       await settle();
       // At least the ingestion, search-index and embedding routes ran (others as the rules decide).
@@ -122,6 +138,13 @@ export function describeDeployedBundles(ctx: SynthContext): void {
         const found = await http(api, "GET", "/search", { query: { q: "lighthouse keepers", mode } });
         expect(found.status, `${mode}: ${JSON.stringify(found.body)}`).toBe(200);
         expect((found.body.results as Array<{ id: string }>).map((r) => r.id), mode).toContain(id);
+      }
+
+      for (const [other, query] of [[pdf, "groff papers"], [page, "sandbar estuary"]] as const) {
+        const otherId = String(other.body.id);
+        expect(((await http(api, "GET", `/resources/${otherId}`)).body.ingestion as { status: string }).status, query).toBe("completed");
+        const hits = await http(api, "GET", "/search", { query: { q: query, mode: "keyword" } });
+        expect((hits.body.results as Array<{ id: string }>).map((r) => r.id), query).toContain(otherId);
       }
 
       // Precise invalidation: indexing an unrelated document leaves the cached keyword result cached.
@@ -145,6 +168,24 @@ export function describeDeployedBundles(ctx: SynthContext): void {
       }
       for (const fn of [api, jobs, ...consumers.values()]) degradedIn(fn.initLines, fn.name);
     }, 240_000);
+
+    it("count a throttled embedding model as a degraded mode, and keep the message for a retry", async () => {
+      const api = await h.startFunction(`${PREFIX}-api`);
+      const created = await http(api, "POST", "/resources", { body: { title: "Tides", content: "Spring tides follow the new and full moon." } });
+      await settle();
+      h.aws.throttleBedrock(true);
+      const patched = await http(api, "PATCH", `/resources/${String(created.body.id)}`, { body: { content: "Neap tides follow the quarter moons." } });
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      await h.deliver();
+      const embedding = consumers.get("embedding");
+      if (!embedding) throw new Error("the embedding consumer never ran");
+      const out = await h.drain(queueName("embedding", PREFIX), async () => embedding);
+      h.aws.throttleBedrock(false);
+      expect(out?.invocation.result?.batchItemFailures).toHaveLength(1);
+      const degraded = out?.invocation.lines.filter((l) => l.includes('"Degraded"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(degraded).toEqual([expect.objectContaining({ Mode: "embedder-throttled", Degraded: 1 })]);
+      await api.stop();
+    }, 120_000);
 
     it("made only AWS calls their roles allow", () => {
       expect(h.aws.calls.length).toBeGreaterThan(0);
