@@ -34,6 +34,8 @@ export async function startRedisClusterTls(): Promise<RedisClusterTls> {
   openssl("x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", file("san.ext"), "-out", file("server.crt"));
 
   const port = await freePort();
+  // Explicit: the default bus port (data port + 10000) is out of range for ephemeral ports above 55535.
+  const busPort = await freePort();
   const child: ChildProcess = await launch([
     "--port", "0",
     "--tls-port", String(port),
@@ -47,6 +49,7 @@ export async function startRedisClusterTls(): Promise<RedisClusterTls> {
     // A lone node does not know its own address and would report "" in CLUSTER SLOTS.
     "--cluster-announce-ip", "127.0.0.1",
     "--cluster-config-file", file("nodes.conf"),
+    "--cluster-port", String(busPort),
     "--dir", dir,
     "--save", "",
     "--appendonly", "no",
