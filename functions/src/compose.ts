@@ -15,6 +15,7 @@ import { applyRouteOverrides, routes } from "../../shared/src/events/routing";
 import type { AppContext } from "../../shared/src/app/context";
 import { createCaching } from "../../shared/src/adapters/cacheFactory";
 import { withAwsObservability } from "../../shared/src/observability/awsRuntime";
+import { reportingThrottling } from "../../shared/src/observability/embedderThrottling";
 
 let app: Promise<AppContext> | undefined;
 
@@ -35,7 +36,8 @@ async function build(): Promise<AppContext> {
     config,
     store,
     ...(await createCaching(config)),
-    embedder: createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } }),
+    // Throttling by the model is a degraded mode (the task retries later): counted as a metric.
+    embedder: reportingThrottling(createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } })),
     emitter,
     relay: new OutboxRelay(store, bus, emitter),
     routes: applyRouteOverrides(routes, config.routeOverrides),

@@ -37,13 +37,26 @@ const envSchema = z.object({
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
   FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   MAX_DOCUMENT_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
-  MAX_REQUEST_BYTES: z.coerce.number().int().positive().default(15 * 1024 * 1024),
+  /** Default depends on RUNTIME: see requestLimitFor. */
+  MAX_REQUEST_BYTES: z.coerce.number().int().positive().optional(),
   /** JSON of per-task route overrides, e.g. {"embedding":{"delaySeconds":0}}. */
   ROUTE_OVERRIDES: z.string().optional(),
   /** Fault injection for tests and benchmarks only: share of task executions that fail transiently. */
   FAULT_TRANSIENT_RATE: z.coerce.number().min(0).max(1).default(0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
+
+/**
+ * Largest request body the API accepts. Locally: room for a 10 MiB document
+ * as JSON. On AWS the platform is stricter and answers opaquely: API Gateway
+ * takes at most 10 MB per request, and Lambda at most 6 MB (6,291,456 bytes)
+ * for the WHOLE invocation event, in which the body is embedded as a JSON
+ * string (quotes and backslashes escaped again; binary bodies base64, +33%).
+ * 4 MiB of body leaves that event room for realistic escaping and the
+ * envelope, so anything larger is refused by the app with a 413 and a
+ * message instead (docs/deploy.md, "Request size").
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = { local: 15 * 1024 * 1024, aws: 4 * 1024 * 1024 } as const;
 
 export interface AppConfig {
   runtime: "local" | "aws";
@@ -126,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: e.FETCH_TIMEOUT_MS,
       maxBytes: e.MAX_DOCUMENT_BYTES,
     },
-    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    maxRequestBytes: e.MAX_REQUEST_BYTES ?? DEFAULT_MAX_REQUEST_BYTES[e.RUNTIME],
     routeOverrides,
     faultTransientRate: e.FAULT_TRANSIENT_RATE,
     logLevel: e.LOG_LEVEL,

@@ -55,7 +55,7 @@ export async function startRedisServer(options: { persistent?: boolean } = {}): 
 }
 
 /** Spawns redis-server and resolves once it logs that it accepts connections. */
-function launch(args: string[]): Promise<ChildProcess> {
+export function launch(args: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -85,7 +85,7 @@ function launch(args: string[]): Promise<ChildProcess> {
 }
 
 /** A port nothing listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

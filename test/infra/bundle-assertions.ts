@@ -4,10 +4,11 @@
  * catches what the template cannot show (a native binding, a bad banner).
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { LAZY_MODULES } from "../../infra/lib/constructs/app-function";
 import { resourcesOfType, type SynthContext } from "./synth";
 
 const LOAD_SCRIPT = "import(process.argv[1]).then((m) => { if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(1); } })";
@@ -32,5 +33,22 @@ export function describeBundles(ctx: SynthContext): void {
         });
       }
     }, 120_000);
+
+    it("keep PDF.js out of the bundle, and beside it wherever the code may load it", () => {
+      const functions = Object.values(resourcesOfType(ctx.synth.template, "AWS::Lambda::Function"));
+      const dirs = new Set(functions.map((fn) => path.join(ctx.synth.outdir, `asset.${String((fn.Properties?.Code as { S3Key?: unknown }).S3Key).replace(/\.zip$/, "")}`)));
+      let loaders = 0;
+      for (const dir of dirs) {
+        const code = readFileSync(path.join(dir, "index.mjs"), "utf8");
+        // A PDF.js message: present only if PDF.js was bundled in.
+        expect(code.includes("Invalid PDF structure"), `${dir} bundles PDF.js`).toBe(false);
+        for (const name of LAZY_MODULES) {
+          if (!code.includes(`import("${name}")`)) continue;
+          loaders++;
+          expect(existsSync(path.join(dir, "node_modules", name, "index.mjs")), `${dir} loads ${name} but does not ship it`).toBe(true);
+        }
+      }
+      expect(loaders).toBeGreaterThanOrEqual(2); // the API and the consumers
+    });
   });
 }

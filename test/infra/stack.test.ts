@@ -5,6 +5,8 @@
  */
 import { beforeAll } from "vitest";
 import { describeBundles } from "./bundle-assertions";
+import { describeDegradedModes } from "./degraded-assertions";
+import { describeDeployedBundles } from "./deployed-bundle-assertions";
 import { describeNag } from "./nag-assertions";
 import { describePlatform } from "./platform-assertions";
 import { describeRoutes } from "./route-assertions";
@@ -20,5 +22,7 @@ beforeAll(() => {
 describeRoutes(ctx);
 describeSchedules(ctx);
 describePlatform(ctx);
+describeDegradedModes(ctx);
 describeNag(ctx);
 describeBundles(ctx);
+describeDeployedBundles(ctx);

@@ -47,6 +47,23 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: st
   throw new HttpError(400, `invalid ${where}: ${field}: ${first?.message ?? "invalid"}`, { field, issues: res.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
 }
 
+/**
+ * Refuses a body over the deployment's limit with a 413 that says what to do
+ * (on AWS the platform's own limits would otherwise fail larger requests with
+ * an opaque error: see DEFAULT_MAX_REQUEST_BYTES). The size counted is the
+ * body as it arrived, base64 included, since that is what the platform carries.
+ */
+function checkBodySize(event: APIGatewayProxyEventV2, maxBytes: number): void {
+  if (!event.body) return;
+  const bytes = Buffer.byteLength(event.body, "utf8");
+  if (bytes <= maxBytes) return;
+  throw new HttpError(
+    413,
+    `request body is ${bytes} bytes; this API accepts at most ${maxBytes} bytes (${(maxBytes / 1024 / 1024).toFixed(1)} MiB) per request. Send a larger document by its URL instead ({"url": "https://..."}), which ingestion fetches itself.`,
+    { limitBytes: maxBytes, bodyBytes: bytes },
+  );
+}
+
 function parseBody(event: APIGatewayProxyEventV2): unknown {
   if (!event.body) return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
@@ -67,6 +84,7 @@ export function createApiHandler(routes: readonly ApiRoute[], getApp: () => Prom
       const headers = lowerHeaders(event.headers);
       const correlationId = headers["x-correlation-id"]?.slice(0, 100) || randomUUID();
       const app = await getApp();
+      checkBodySize(event, app.config.maxRequestBytes);
       const key = app.config.apiKey;
       if (r.auth && key && !sameSecret(headers["x-api-key"], key)) {
         return json(401, { error: "missing or wrong x-api-key" }, correlationId);

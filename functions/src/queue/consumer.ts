@@ -11,7 +11,7 @@ import { taskFor } from "../../../shared/src/tasks/registry";
 import { createSqsConsumer, type SqsHandler } from "../../../shared/src/tasks/sqsConsumer";
 import { getApp } from "../compose";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { lambdaMetrics } from "../../../shared/src/observability/emfMetrics";
+import { flushDegradedAfter, lambdaMetrics } from "../../../shared/src/observability/emfMetrics";
 
 const taskName = process.env.TASK_NAME as TaskName;
 let consumer: SqsHandler | undefined;
@@ -34,7 +34,7 @@ async function consume(event: SQSEvent): Promise<SQSBatchResponse> {
   return consumer(event);
 }
 
-// Task metrics (TaskSucceeded/TaskFailed/TaskRetried, Task dimension) are flushed once per invocation.
+// Task metrics (TaskSucceeded/TaskFailed/TaskRetried, Task dimension) and degraded modes are flushed once per invocation.
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(lambdaMetrics(), { captureColdStartMetric: true }))
-  .handler(consume);
+  .handler(flushDegradedAfter(consume));

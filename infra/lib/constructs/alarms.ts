@@ -1,7 +1,8 @@
 /**
  * Alarms that mean someone should look: a dead letter exists, a queue is not
- * draining, a function fails more than a few percent of its invocations. All
- * notify one SNS topic (subscribe an address with the `alarmEmail` context).
+ * draining, a function fails more than a few percent of its invocations, a
+ * degraded mode persists. All notify one SNS topic (subscribe an address with
+ * the `alarmEmail` context).
  */
 import { Duration, Validations } from "aws-cdk-lib";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
@@ -9,8 +10,9 @@ import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
-import { FUNCTION_ERROR_RATE_PERCENT } from "../alarm-thresholds";
-import { lambdaMetric, queueDepth, queueOldestAge, type MonitoredFunction, type MonitoredQueue } from "./metrics";
+import { ALL_DEGRADED_MODES } from "../../../shared/src/observability/degradedModes";
+import { DEGRADED_ALARMS, FUNCTION_ERROR_RATE_PERCENT } from "../alarm-thresholds";
+import { degradedMetric, lambdaMetric, queueDepth, queueOldestAge, type MonitoredFunction, type MonitoredQueue } from "./metrics";
 
 export interface AlarmsProps {
   prefix: string;
@@ -64,6 +66,22 @@ export class Alarms extends Construct {
           comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 3,
           datapointsToAlarm: 3,
+          treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    for (const mode of ALL_DEGRADED_MODES) {
+      const rule = DEGRADED_ALARMS[mode];
+      add(
+        new cw.Alarm(this, `Degraded-${mode}`, {
+          alarmName: `${props.prefix} degraded: ${mode}`,
+          alarmDescription: `${rule.meaning} (more than ${rule.perFiveMinutes} per 5 minutes, ${rule.periods} periods in a row; docs/runbook.md "A degraded-mode alarm fires")`,
+          metric: degradedMetric(mode, "alarm"),
+          threshold: rule.perFiveMinutes,
+          comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: rule.periods,
+          datapointsToAlarm: rule.periods,
           treatMissingData: cw.TreatMissingData.NOT_BREACHING,
         }),
       );

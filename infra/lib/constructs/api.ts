@@ -13,7 +13,7 @@ import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { SERVICE_NAME } from "../config";
 import { entries } from "../paths";
-import { AppFunction } from "./app-function";
+import { AppFunction, LAZY_MODULES } from "./app-function";
 import type { Network } from "./network";
 
 /** Routes anyone may call: load balancers and humans reading the API description. */
@@ -44,6 +44,8 @@ export class Api extends Construct {
 
     this.handler = new AppFunction(this, "Handler", {
       functionName: `${props.prefix}-api`,
+      // Content updates run extraction in the request; PDF.js only loads if one ever needs it.
+      lazyModules: LAZY_MODULES,
       entry: entries.api,
       description: "Neo Alexandria HTTP API",
       memoryMb: 1024,

@@ -11,6 +11,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import path from "node:path";
 import { Construct } from "constructs";
 import { lockFile, repoRoot } from "../paths";
 
@@ -25,7 +26,17 @@ export interface AppFunctionProps {
   environment: Record<string, string>;
   /** When set, the function runs in these subnets (to reach the cache) with this security group. */
   network?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
+  /**
+   * Packages the code imports with `await import()` only on the paths that need them (PDF.js):
+   * they go beside the bundle as `node_modules/<name>/index.mjs`, each bundled into one file,
+   * so a cold start neither reads nor compiles them.
+   */
+  lazyModules?: readonly LazyModule[];
 }
+
+/** Heavy libraries the code loads on first use; see `lazyModules`. */
+export const LAZY_MODULES = ["unpdf"] as const;
+export type LazyModule = (typeof LAZY_MODULES)[number];
 
 export class AppFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -73,13 +84,23 @@ export class AppFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      // No --enable-source-maps: Node would read and parse the whole map at every cold start
+      // (+10-20% init time, +~20 MB memory, measured in docs/deploy.md). The map ships beside the
+      // bundle, so setting NODE_OPTIONS=--enable-source-maps on a function maps its stack traces
+      // while someone debugs it.
+      environment: { ...props.environment },
       projectRoot: repoRoot,
       depsLockFilePath: lockFile,
       ...(props.network
         ? { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [props.network.securityGroup] }
         : {}),
       bundling: {
+        externalModules: [...(props.lazyModules ?? [])],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => (props.lazyModules ?? []).flatMap((name) => bundleBeside(inputDir, outputDir, name)),
+        },
         format: OutputFormat.ESM,
         target: "node24",
         minify: true,
@@ -100,4 +121,21 @@ export class AppFunction extends Construct {
       },
     });
   }
+}
+
+/**
+ * Shell commands that bundle package `name` into `<outputDir>/node_modules/<name>/index.mjs`
+ * (one ES module, its own dependencies inside), where Node's resolution finds it from the
+ * function's `index.mjs`.
+ */
+function bundleBeside(inputDir: string, outputDir: string, name: string): string[] {
+  const dir = path.join(outputDir, "node_modules", name);
+  const esbuild = path.join(inputDir, "node_modules", ".bin", "esbuild");
+  const manifest = JSON.stringify({ name, type: "module", main: "index.mjs" });
+  return [
+    `mkdir -p "${dir}"`,
+    // A re-export read from stdin, resolved from the project (its node_modules), bundled whole.
+    `cd "${inputDir}" && printf 'export * from "${name}";' | "${esbuild}" --bundle --platform=node --format=esm --target=node24 --minify --log-level=error --sourcefile=lazy-${name}.mjs --outfile="${path.join(dir, "index.mjs")}"`,
+    `echo '${manifest}' > "${path.join(dir, "package.json")}"`,
+  ];
 }

@@ -51,9 +51,9 @@ export class Cache extends Construct {
     });
   }
 
-  /** TLS URL of the primary endpoint. */
+  /** TLS URL of the primary endpoint (address and port as the service reports them). */
   get url(): string {
-    return `rediss://${this.cache.attrEndpointAddress}:6379`;
+    return `rediss://${this.cache.attrEndpointAddress}:${this.cache.attrEndpointPort}`;
   }
 
   get arn(): string {

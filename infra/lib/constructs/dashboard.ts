@@ -10,6 +10,7 @@ import { METRICS_NAMESPACE } from "../config";
 import {
   customMetricSearch,
   customMetricTotal,
+  degradedMetrics,
   lambdaMetric,
   queueDepth,
   queueInFlight,
@@ -26,6 +27,8 @@ export interface DashboardProps {
   eventBusName: string;
   cacheName: string;
 }
+
+export const DEGRADED_WIDGET_TITLE = "Degraded modes (fell back instead of failing)";
 
 const WIDE = 12;
 const HEIGHT = 6;
@@ -106,6 +109,17 @@ export class OperationsDashboard extends Construct {
         [
           graph("Events published (application)", [customMetricTotal("EventsPublished", "published")]),
           graph("Rule deliveries", [ruleSearch("Invocations"), ruleSearch("FailedInvocations")]),
+        ],
+        [
+          // Places that did less instead of failing (docs/operations.md, "Degraded modes"); each has an alarm.
+          new cw.GraphWidget({
+            title: DEGRADED_WIDGET_TITLE,
+            left: degradedMetrics(),
+            width: 24,
+            height: HEIGHT,
+            leftYAxis: { label: "occurrences / 5 min", showUnits: false, min: 0 },
+            legendPosition: cw.LegendPosition.RIGHT,
+          }),
         ],
       ],
     });

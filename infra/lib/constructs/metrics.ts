@@ -5,7 +5,8 @@
  */
 import { Duration } from "aws-cdk-lib";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
-import { METRICS_NAMESPACE } from "../config";
+import { ALL_DEGRADED_MODES, DEGRADED_METRIC, type DegradedMode } from "../../../shared/src/observability/degradedModes";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../config";
 
 export interface MonitoredQueue {
   label: string;
@@ -75,3 +76,21 @@ export function customMetricTotal(metricName: string, label: string, period = FI
     period,
   });
 }
+
+/**
+ * Occurrences of one degraded mode across all functions. The functions emit
+ * it with exactly these dimensions (service, Mode; no Task), so an alarm can
+ * address it without a search expression.
+ */
+export function degradedMetric(mode: DegradedMode, use: MetricUse = "graph", period = FIVE_MINUTES): cw.Metric {
+  return new cw.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: DEGRADED_METRIC,
+    dimensionsMap: { service: SERVICE_NAME, Mode: mode },
+    statistic: cw.Stats.SUM,
+    period,
+    ...(use === "graph" ? { label: mode } : {}),
+  });
+}
+
+export const degradedMetrics = (): cw.Metric[] => ALL_DEGRADED_MODES.map((mode) => degradedMetric(mode));

@@ -16,7 +16,7 @@ import { dlqName, queueName, visibilityTimeoutSeconds, type Route } from "../../
 import { eventPatternFor } from "../event-pattern";
 import { entries } from "../paths";
 import { capabilitiesOf } from "../task-capabilities";
-import { AppFunction } from "./app-function";
+import { AppFunction, LAZY_MODULES } from "./app-function";
 import type { Network } from "./network";
 import { allowEmbeddingModel } from "./permissions";
 import { deadLetterQueue } from "./queues";
@@ -79,6 +79,7 @@ export class TaskRoute extends Construct {
 
     this.consumer = new AppFunction(this, "Consumer", {
       functionName: `${prefix}-task-${route.task}`,
+      lazyModules: LAZY_MODULES,
       entry: entries.consumer,
       description: `Task ${route.task}: ${route.description}`.slice(0, 256),
       memoryMb: route.memoryMb,

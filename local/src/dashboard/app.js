@@ -200,6 +200,12 @@ function renderDb(d) {
   ]);
 }
 
+// Times the system did less instead of failing; any count is worth a look (docs/operations.md).
+function renderDegraded(d) {
+  $("degraded-source").textContent = d.source === "cloudwatch" ? `(all functions, last ${d.windowMinutes} min)` : `(${d.processes.length} process${d.processes.length === 1 ? "" : "es"}, since start)`;
+  figures("degraded", Object.entries(d.total).map(([mode, count]) => [mode, count, count > 0 ? "warn" : "good"]));
+}
+
 const fmt = (v) => (v === null || v === undefined ? "–" : Number(v).toFixed(1));
 
 function renderDeadLetters(d) {
@@ -248,7 +254,7 @@ async function refresh() {
   state.busy = true;
   try {
     const eventsQuery = state.correlationId ? `?limit=200&correlationId=${encodeURIComponent(state.correlationId)}` : "?limit=25";
-    const [queues, workers, tasks, failures, summary, events, freshness, cache, cacheHealth, db] = await Promise.all([
+    const [queues, workers, tasks, failures, summary, events, freshness, cache, cacheHealth, db, degraded] = await Promise.all([
       call("/monitoring/queues"),
       call("/monitoring/workers"),
       call("/monitoring/tasks?limit=20"),
@@ -259,6 +265,7 @@ async function refresh() {
       call("/monitoring/cache"),
       call("/monitoring/cache/health"),
       call("/monitoring/db"),
+      call("/monitoring/degraded"),
     ]);
     const signature = renderQueues(queues);
     renderWorkers(workers);
@@ -267,6 +274,7 @@ async function refresh() {
     renderFreshness(freshness);
     renderCache(cache, cacheHealth);
     renderDb(db);
+    renderDegraded(degraded);
     if (signature !== state.dlqSignature || Date.now() - state.deadLettersAt > DEAD_LETTER_FALLBACK_MS) {
       renderDeadLetters(await call("/monitoring/dead-letters?limit=50"));
       state.dlqSignature = signature;

@@ -14,6 +14,7 @@ import { DEFAULT_CACHE_POLICIES } from "../cache/cachePolicies";
 import { MemoryResultRegistry } from "../cache/results/memoryResultRegistry";
 import { RedisResultRegistry } from "../cache/results/redisResultRegistry";
 import { createRedisClient } from "./redis/redisClient";
+import { DegradedModes, reportDegraded } from "../observability/degradation";
 
 export interface Caching {
   cache: Cache;
@@ -29,7 +30,7 @@ export async function createCaching(config: AppConfig): Promise<Caching> {
   const namespace = `${config.redisPrefix}cache:`;
   const redis = config.redisUrl ? createRedisClient({ url: config.redisUrl, cluster: config.redisCluster }) : null;
   return {
-    cache: new TwoLayerCache({ redis, namespace }),
+    cache: new TwoLayerCache({ redis, namespace, onBypass: (operation) => reportDegraded(DegradedModes.redisUnavailable, `cache ${operation} went without Redis`) }),
     searchResults: redis
       ? new RedisResultRegistry(redis, `${namespace}results:search`, SEARCH_RECORD_LIFETIME_MS)
       : new MemoryResultRegistry(SEARCH_RECORD_LIFETIME_MS),

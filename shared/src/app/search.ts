@@ -47,7 +47,7 @@ export async function search(ctx: AppContext, input: SearchInput, options: { cou
   if (options.count !== false) ctx.popularity?.queryRun(normalized, input.mode);
   const key = searchKey({ ...input, q: normalized });
   const t0 = performance.now();
-  const tags = await searchTags(input.mode, normalized);
+  const tags = await searchTags(input.mode, normalized, ctx.store.terms);
   const result = await ctx.cache.getOrLoad("search", key, (control) => loadSearch(ctx, key, input, control), { tags });
   void ctx.emitter.emit("search.performed", { mode: input.mode, resultCount: result.results.length, tookMs: performance.now() - t0 });
   return result;

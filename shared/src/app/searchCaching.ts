@@ -3,7 +3,7 @@
  * "Search results"): their key, their tags, and the digest of how a result
  * shows each resource. search.ts produces them, searchInvalidation.ts reads them.
  */
-import { ftsTerms } from "../adapters/libsql/ftsTerms";
+import type { FtsTerms } from "../adapters/libsql/ftsTerms";
 import { sha256 } from "../util/ids";
 import type { SearchHit, SearchMode } from "./search";
 
@@ -21,7 +21,7 @@ export const SearchTags = {
 } as const;
 export const ALL_SEARCH_TAGS = [SearchTags.text, SearchTags.vectors];
 
-export async function searchTags(mode: SearchMode, normalizedQuery: string): Promise<string[]> {
+export async function searchTags(mode: SearchMode, normalizedQuery: string, ftsTerms: FtsTerms): Promise<string[]> {
   // Semantic results match by vector alone: query terms do not decide what they list.
   if (mode === "semantic") return [SearchTags.text, SearchTags.vectors, SearchTags.vectorCount];
   const terms = (await ftsTerms.ofQuery(normalizedQuery)).map(SearchTags.term);

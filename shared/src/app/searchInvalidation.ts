@@ -13,8 +13,9 @@
  * When the precise answer is unavailable (too many terms, no or unreachable
  * registry) it falls back to the coarse tags, never to doing nothing.
  */
-import { ftsTerms } from "../adapters/libsql/ftsTerms";
-import { TransientError } from "../errors";
+import type { FtsTerms } from "../adapters/libsql/ftsTerms";
+import { TransientError, errorMessage } from "../errors";
+import { DegradedModes, reportDegraded } from "../observability/degradation";
 import type { CacheType } from "../ports/cache";
 import type { Affected } from "../ports/resultRegistry";
 import type { AppContext } from "./context";
@@ -49,7 +50,8 @@ export interface SearchChange {
 export async function invalidateSearchResults(ctx: AppContext, change: SearchChange, correlationId: string): Promise<void> {
   try {
     await invalidatePrecisely(ctx, change);
-  } catch {
+  } catch (error) {
+    coarse(`precise invalidation failed: ${errorMessage(error)}`);
     await invalidateNow(ctx, ALL_SEARCH_TAGS, correlationId).catch((e: unknown) => {
       throw new TransientError(`search cache invalidation failed: ${String(e)}`);
     });
@@ -59,20 +61,21 @@ export async function invalidateSearchResults(ctx: AppContext, change: SearchCha
 async function invalidatePrecisely(ctx: AppContext, change: SearchChange): Promise<void> {
   const tags: string[] = [];
   if (change.text === "unknown") tags.push(SearchTags.text);
-  else if (change.text) tags.push(...(await changedTermTags(change.text.before, change.text.after)));
+  else if (change.text) tags.push(...(await changedTermTags(ctx.store.terms, change.text.before, change.text.after)));
   if (change.countChanged) tags.push(SearchTags.vectorCount);
   // Every result carries `text`; only vector results carry `vectors`.
-  const coarse = change.text ? SearchTags.text : SearchTags.vectors;
+  const coarseTag = change.text ? SearchTags.text : SearchTags.vectors;
   const keys: Array<{ type: CacheType; key: string }> = [];
   if (ctx.searchResults) {
     try {
       const affected = await ctx.searchResults.affectedBy({ resourceId: change.resourceId, vector: change.text ? undefined : change.vector });
       for (const entry of affected) if (await stillAffected(ctx, entry)) keys.push({ type: "search", key: entry.key });
-    } catch {
-      tags.push(coarse);
+    } catch (error) {
+      coarse(`result registry unavailable: ${errorMessage(error)}`);
+      tags.push(coarseTag);
     }
   } else {
-    tags.push(coarse);
+    tags.push(coarseTag);
   }
   await ctx.cache.invalidate({ tags, keys });
 }
@@ -94,20 +97,31 @@ async function stillAffected(ctx: AppContext, { key, unlessShownAs }: Affected):
 export const LENGTH_TOLERANCE = 0.05;
 
 /** Tags of the terms whose score in this resource may have changed: their count changed, or their column's length did. */
-export async function changedTermTags(before: readonly string[], after: readonly string[]): Promise<string[]> {
+export async function changedTermTags(terms: FtsTerms, before: readonly string[], after: readonly string[]): Promise<string[]> {
   try {
+    const columns = Math.max(before.length, after.length);
+    // Both versions of every column in one round trip.
+    const counts = await terms.countsOf([...Array.from({ length: columns }, (_, i) => before[i] ?? ""), ...Array.from({ length: columns }, (_, i) => after[i] ?? "")]);
     const changed = new Set<string>();
-    for (let i = 0; i < Math.max(before.length, after.length); i++) {
-      const [was, is] = await Promise.all([ftsTerms.counts(before[i] ?? ""), ftsTerms.counts(after[i] ?? "")]);
+    for (let i = 0; i < columns; i++) {
+      const [was, is] = [counts[i] ?? new Map<string, number>(), counts[columns + i] ?? new Map<string, number>()];
       const [lengthWas, lengthIs] = [total(was), total(is)];
       const resized = Math.abs(lengthIs - lengthWas) > LENGTH_TOLERANCE * Math.max(lengthWas, 1);
       for (const [term, n] of was) if (resized || is.get(term) !== n) changed.add(term);
       for (const term of is.keys()) if (resized || !was.has(term)) changed.add(term);
     }
-    return changed.size > MAX_TERM_TAGS ? [SearchTags.text] : [...changed].map(SearchTags.term);
-  } catch {
+    if (changed.size <= MAX_TERM_TAGS) return [...changed].map(SearchTags.term);
+    coarse(`${changed.size} terms changed (more than ${MAX_TERM_TAGS})`);
+    return [SearchTags.text];
+  } catch (error) {
+    coarse(`term extraction failed: ${errorMessage(error)}`);
     return [SearchTags.text];
   }
+}
+
+/** Every fall-back to coarse tags is counted (the search cache's hit rate depends on it being rare). */
+function coarse(why: string): void {
+  reportDegraded(DegradedModes.coarseSearchInvalidation, why);
 }
 
 function total(counts: ReadonlyMap<string, number>): number {

@@ -56,6 +56,12 @@ export interface TwoLayerCacheOptions {
   l2PauseAfterFailureMs?: number;
   /** Told about every L2 failure (they are also counted as errors in the statistics). */
   onError?: (error: unknown, operation: string) => void;
+  /**
+   * Told each time an operation goes without Redis although Redis is configured
+   * (not usable, a failed command, an invalidation that did not reach it): the
+   * degraded mode the composition root counts as a metric.
+   */
+  onBypass?: (operation: string) => void;
 }
 
 export interface WarmEntry<T = unknown> {
@@ -121,6 +127,7 @@ export class TwoLayerCache implements Cache {
   private readonly flights = new Map<string, Promise<FlightOutcome>>();
   private readonly invalidateConnectWaitMs: number;
   private readonly onError: (error: unknown, operation: string) => void;
+  private readonly onBypass: (operation: string) => void;
   private readonly flushTimer: NodeJS.Timeout | null;
 
   /** Local logical clock ordering flight decisions, joins and local invalidations. */
@@ -137,6 +144,7 @@ export class TwoLayerCache implements Cache {
     this.l2 = this.redis ? new L2Values(this.redis, this.keys) : null;
     this.invalidateConnectWaitMs = options.invalidateConnectWaitMs ?? 1_500;
     this.onError = options.onError ?? (() => {});
+    this.onBypass = options.onBypass ?? (() => {});
     this.gate =
       this.redis && this.generations
         ? new ConnectionGate(this.redis, this.generations, {
@@ -188,7 +196,7 @@ export class TwoLayerCache implements Cache {
         this.l2Failed(type, error, "set");
       }
     } else {
-      this.count(type, "errors");
+      this.bypassed(type, "set");
     }
     this.storeWhileOffline(type, key, value, tags, ttlMs);
   }
@@ -387,7 +395,7 @@ export class TwoLayerCache implements Cache {
     }
     const redis = await this.usableRedis();
     if (!redis) {
-      this.count(type, "errors");
+      this.bypassed(type, "get");
       return this.lookupOffline(type, local);
     }
     try {
@@ -509,6 +517,7 @@ export class TwoLayerCache implements Cache {
   private invalidationLost(plan: InvalidationPlan): void {
     this.gate?.invalidationLost();
     new Set(plan.buckets.length > 0 ? plan.buckets : ["all"]).forEach((bucket) => this.count(bucket, "errors"));
+    this.onBypass("invalidate");
   }
 
   /** The Redis client if this operation may use it (see ConnectionGate), else null. */
@@ -517,9 +526,15 @@ export class TwoLayerCache implements Cache {
   }
 
   private l2Failed(bucket: string, error: unknown, operation: string): void {
-    this.count(bucket, "errors");
+    this.bypassed(bucket, operation);
     this.onError(error, operation);
     this.gate?.commandFailed();
+  }
+
+  /** Counted as an error in the statistics, and reported as a degraded operation. */
+  private bypassed(bucket: string, operation: string): void {
+    this.count(bucket, "errors");
+    this.onBypass(operation);
   }
 
   private generationStore(): GenerationStore {

@@ -9,7 +9,6 @@
 import { citationKeysForUrl, citationKeyString, extractCitations, type Citation } from "./citations";
 import { decodeText } from "./decode";
 import { UnparseableContentError } from "./errors";
-import { extractHtml } from "./htmlExtract";
 import { detectLanguage } from "./language";
 import { extractMarkdown } from "./markdownExtract";
 import { extractPdf } from "./pdfExtract";
@@ -77,8 +76,11 @@ async function extractByType(contentType: SupportedContentType, input: ExtractIn
   switch (contentType) {
     case "application/pdf":
       return extractPdf(input.bytes);
-    case "text/html":
+    case "text/html": {
+      // Loaded on first use (linkedom, Readability): processes that never parse HTML never compile them.
+      const { extractHtml } = await import("./htmlExtract");
       return extractHtml(input.bytes, { charset: input.charset, url: input.url });
+    }
     case "text/markdown":
       return extractMarkdown(decodeText(input.bytes, { charset: input.charset }));
     case "text/plain": {

@@ -8,7 +8,6 @@
  * a line is indented relative to the one before it. Words hyphenated across
  * a line break are rejoined.
  */
-import { extractLinks, extractTextItems, getDocumentProxy, getMeta } from "unpdf";
 import type { StructuredTextItem } from "unpdf";
 import { UnparseableContentError } from "./errors";
 import { parseAuthorList } from "./authors";
@@ -32,6 +31,9 @@ interface Line {
 }
 
 export async function extractPdf(bytes: Uint8Array): Promise<PdfExtraction> {
+  // Loaded on first use: PDF.js is the largest part of the code, and most processes never read a PDF
+  // (on AWS it is a separate file beside the bundle, so it is not even compiled at cold start).
+  const { extractLinks, extractTextItems, getDocumentProxy, getMeta } = await import("unpdf");
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     // PDF.js may transfer (detach) the buffer it is given: hand it a copy.

@@ -10,7 +10,8 @@ import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { AppConfig } from "../config";
 import type { Route } from "../events/routing";
 import { resolveQueues, type Topology } from "../adapters/sqs/queueTopology";
-import { cloudWatchOldestAges, lambdaFunctionHealth, type MetricDataClient } from "./cloudWatch";
+import { cloudWatchDegraded, cloudWatchOldestAges, lambdaFunctionHealth, type MetricDataClient } from "./cloudWatch";
+import { METRICS_NAMESPACE } from "./emfMetrics";
 import { describeCacheService, type ElastiCacheDescribeClient } from "./elastiCache";
 import type { RuntimeView } from "./runtime";
 import { installHistorySink, processRedis } from "./redisHistory";
@@ -49,6 +50,10 @@ export function awsRuntime(config: Pick<AppConfig, "awsRegion" | "queuePrefix" |
     },
     oldestMessageAges: (queues) => cloudWatchOldestAges(cloudWatch, queues),
     functionHealth: () => lambdaFunctionHealth(cloudWatch, routes, config.queuePrefix),
+    degradedModes: async () => ({
+      windowMinutes: 60,
+      counts: await cloudWatchDegraded(cloudWatch, process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, process.env.POWERTOOLS_SERVICE_NAME ?? "neo-alexandria", 60),
+    }),
     cacheService: async () => (cacheName ? describeCacheService(elastiCache, cacheName) : null),
     ...(deps.history ? { history: deps.history } : {}),
   };

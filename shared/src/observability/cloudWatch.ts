@@ -7,6 +7,7 @@ import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type
 import { capacityFor } from "../events/priority";
 import type { Route } from "../events/routing";
 import type { FunctionHealth, OldestMessageAge, QueueRef } from "./runtime";
+import { ALL_DEGRADED_MODES, DEGRADED_METRIC, sumDegraded, type DegradedMode } from "./degradation";
 
 export type MetricDataClient = Pick<CloudWatchClient, "send">;
 
@@ -94,4 +95,20 @@ export async function lambdaFunctionHealth(cw: MetricDataClient, routes: readonl
     throttles: value(`t${i}`),
     maxConcurrency: capacityFor(r.priority).lambdaMaxConcurrency,
   }));
+}
+
+/** Occurrences of each degraded mode across all functions over the last `windowMinutes` (EMF `Degraded`, dimensions service + Mode). */
+export async function cloudWatchDegraded(cw: MetricDataClient, namespace: string, serviceName: string, windowMinutes = 60, now = new Date()): Promise<Record<DegradedMode, number>> {
+  const period = windowMinutes * 60;
+  const queries: MetricDataQuery[] = ALL_DEGRADED_MODES.map((mode, i) => ({
+    Id: `d${i}`,
+    MetricStat: {
+      Metric: { Namespace: namespace, MetricName: DEGRADED_METRIC, Dimensions: [{ Name: "service", Value: serviceName }, { Name: "Mode", Value: mode }] },
+      Period: period,
+      Stat: "Sum",
+    },
+    ReturnData: true,
+  }));
+  const results = await getMetricData(cw, queries, new Date(now.getTime() - period * 1000), now);
+  return sumDegraded([Object.fromEntries(ALL_DEGRADED_MODES.map((mode, i) => [mode, results.get(`d${i}`)?.Values?.[0] ?? 0]))]);
 }

@@ -6,7 +6,9 @@
  * CacheMisses.
  *
  * Task metrics come from the emitter's task.* events, so the runner stays
- * free of metrics code. Each Lambda flushes once per invocation:
+ * free of metrics code. Degraded modes (degradation.ts) are counted per
+ * invocation and flushed as `Degraded` with dimensions service and Mode only
+ * (the same set on every function, so one alarm per mode covers them all). Each Lambda flushes once per invocation:
  * `logMetrics(lambdaMetrics())` in the task consumer, `flushMetricsAfter` for
  * the HTTP API (whose reads often record nothing, and Powertools warns on an
  * empty flush).
@@ -18,6 +20,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Events } from "../events/catalogue";
 import { EventEmitter, type EmittedEvent } from "../events/emitter";
 import type { Cache, CacheType } from "../ports/cache";
+import { DEGRADED_METRIC, onDegraded, type DegradedMode } from "./degradation";
 
 export const METRICS_NAMESPACE = "NeoAlexandria";
 
@@ -108,16 +111,44 @@ export function emfCacheCounter(metrics: Metrics): (type: CacheType, hit: boolea
 }
 
 let shared: Metrics | undefined;
+let degradedSink: Metrics | undefined;
+const pendingDegraded = new Map<DegradedMode, number>();
 
-/** The Lambda container's metrics, subscribed to its emitter on first use. */
+/** The Lambda container's metrics, subscribed to its emitter (and to degraded modes) on first use. */
 export function lambdaMetrics(): Metrics {
   if (!shared) {
-    shared = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "neo-alexandria" });
+    const namespace = process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE;
+    const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? "neo-alexandria";
+    shared = new Metrics({ namespace, serviceName });
     const task = process.env.TASK_NAME;
     if (task) shared.setDefaultDimensions({ Task: task });
     publishEmfMetrics(EventEmitter.shared(), shared, { taskDimension: task });
+    // Its own instance: no Task dimension, so every function emits the same dimension set.
+    degradedSink = new Metrics({ namespace, serviceName });
+    onDegraded((mode) => pendingDegraded.set(mode, (pendingDegraded.get(mode) ?? 0) + 1));
   }
   return shared;
+}
+
+/** Publishes the degraded modes counted since the last flush: one EMF line per mode that occurred. */
+export function flushDegraded(): void {
+  for (const [mode, count] of pendingDegraded) {
+    const single = (degradedSink ??= new Metrics({ namespace: METRICS_NAMESPACE })).singleMetric();
+    single.addDimension("Mode", mode);
+    single.addMetric(DEGRADED_METRIC, MetricUnit.Count, count);
+  }
+  pendingDegraded.clear();
+}
+
+/** Flushes degraded-mode counts after every invocation (the task consumer, whose other metrics logMetrics flushes). */
+export function flushDegradedAfter<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } finally {
+      flushDegraded();
+    }
+  };
 }
 
 /** Flushes after every invocation, and stays silent when the invocation recorded nothing. */
@@ -127,6 +158,7 @@ export function flushMetricsAfter<A extends unknown[], R>(handler: (...args: A) 
       return await handler(...args);
     } finally {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      flushDegraded();
     }
   };
 }

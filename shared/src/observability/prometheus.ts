@@ -14,6 +14,7 @@ import type { AppContext } from "../app/context";
 import { readQueueFigures } from "./queueFigures";
 import { logger } from "./logger";
 import { errorMessage } from "../errors";
+import { degradedStatus } from "../app/degradedStatus";
 
 interface TaskPayload {
   task?: string;
@@ -86,6 +87,11 @@ export class PrometheusMetrics {
       put("all", s);
       g.set({ type: "all", figure: "hit_rate" }, s.hitRate);
       for (const [type, f] of Object.entries(s.byType)) put(type, f);
+    });
+
+    // Summed over this process and the workers reporting through Redis, like /monitoring/degraded.
+    this.#scraped("alexandria_degraded", "Times each degraded mode occurred since the processes started (coarse-search-invalidation, redis-unavailable, embedder-throttled).", ["mode"], async (g) => {
+      for (const [mode, count] of Object.entries((await degradedStatus(app)).total)) g.set({ mode }, count);
     });
 
     this.#scraped("alexandria_poller", "Local pollers: alive (0/1), concurrency, active messages, processed and failed messages.", ["task", "figure"], async (g) => {

@@ -12,6 +12,7 @@ import type { PollerStats } from "../adapters/local/poller";
 import type { RedisClient } from "../adapters/redis/redisClient";
 import type { HistorySinkStats } from "./redisHistory";
 import type { WorkerReport } from "./workerRegistry";
+import type { DegradedMode } from "./degradation";
 
 export interface QueueRef {
   task: TaskName;
@@ -71,4 +72,6 @@ export interface RuntimeView {
   processId?: string;
   /** Pollers of every local process, as reported through Redis (multi-process setups). */
   reportedWorkers?(): Promise<WorkerReport[]>;
+  /** Degraded modes across all functions over a recent window (AWS: CloudWatch). */
+  degradedModes?(): Promise<{ windowMinutes: number; counts: Record<DegradedMode, number> }>;
 }

@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import type { AppConfig } from "../config";
 import type { PollerStats } from "../adapters/local/poller";
 import { isRedisReady, type RedisClient } from "../adapters/redis/redisClient";
+import { degradedTotals, type DegradedMode } from "./degradation";
 
 export interface WorkerReport {
   processId: string;
@@ -15,6 +16,8 @@ export interface WorkerReport {
   pid: number;
   reportedAt: string;
   pollers: PollerStats[];
+  /** Degraded modes this process entered since it started (degradation.ts). */
+  degraded?: Record<DegradedMode, number>;
 }
 
 export const WORKER_REPORT_INTERVAL_MS = 2_000;
@@ -32,7 +35,7 @@ export function newProcessId(): string {
 export function startWorkerReports(redis: RedisClient, key: string, processId: string, pollers: () => PollerStats[]): () => Promise<void> {
   const report = () => {
     if (!isRedisReady(redis)) return;
-    const body: WorkerReport = { processId, host: hostname(), pid: process.pid, reportedAt: new Date().toISOString(), pollers: pollers() };
+    const body: WorkerReport = { processId, host: hostname(), pid: process.pid, reportedAt: new Date().toISOString(), pollers: pollers(), degraded: degradedTotals() };
     void redis.hset(key, processId, JSON.stringify(body)).catch(() => undefined);
   };
   report();

@@ -17,6 +17,7 @@ import {
   workerStatus,
 } from "../../../../shared/src/app/monitoring";
 import { listDeadLetters, replayDeadLetters } from "../../../../shared/src/app/deadLetters";
+import { degradedStatus } from "../../../../shared/src/app/degradedStatus";
 import type { AppContext } from "../../../../shared/src/app/context";
 import { ok, route, type ApiRoute } from "../apiRoute";
 
@@ -44,6 +45,12 @@ function view<Q>(def: {
 }
 
 export const monitoringRoutes = [
+  view({
+    path: "/monitoring/degraded",
+    summary: "How often each degraded mode occurred (coarse search invalidation, Redis unavailable, embedder throttled): local processes since start, or all functions over the last hour on AWS.",
+    responses: { 200: "{source, total: {mode: count}, windowMinutes?, processes?}" },
+    read: degradedStatus,
+  }),
   view({
     path: "/monitoring/events",
     summary: "Recent events (last 1000, every process when Redis is configured), newest first.",

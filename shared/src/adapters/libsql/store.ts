@@ -1,22 +1,23 @@
 /**
  * The store: one libSQL client per process (a local file or a libSQL server),
  * a drizzle view over it, and `write()` for atomic changes. Migrations run at
- * start (`migrate`). Figures for monitoring come from `stats()`.
+ * start (`migrate`), from the list compiled into the code. Figures for
+ * monitoring come from `stats()`. `terms` tokenizes like the full-text index,
+ * through this same client.
  */
 import path from "node:path";
 import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { createClient, type Client, type InStatement, type Transaction } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
-import { migrate as drizzleMigrate } from "drizzle-orm/libsql/migrator";
 import { Mutex } from "../../util/mutex";
+import { FtsTerms } from "./ftsTerms";
+import { embeddedMigrations } from "./migrations.generated";
+import { applyMigrations, type EmbeddedMigration } from "./migrator";
 import { schema } from "./schema";
 import { StoreStats } from "./storeStats";
 
 export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../migrations");
 
 export interface StoreOptions {
   url: string;
@@ -30,6 +31,8 @@ export interface StoreOptions {
 export class Store {
   readonly db: Db;
   readonly stats: StoreStats;
+  /** Terms as the full-text index sees them (search caching), via this store's connection. */
+  readonly terms: FtsTerms;
   readonly #writes = new Mutex();
   readonly #isFile: boolean;
 
@@ -40,6 +43,7 @@ export class Store {
   ) {
     this.stats = stats;
     this.db = drizzle(client, { schema });
+    this.terms = new FtsTerms(client);
     this.#isFile = url.startsWith("file:");
   }
 
@@ -59,16 +63,20 @@ export class Store {
     return new Store(stats.instrument(raw), options.url, stats);
   }
 
-  /** Applies pending migrations (drizzle journal + custom FTS5/vector SQL). */
-  async migrate(): Promise<void> {
+  /**
+   * Applies pending migrations (drizzle-kit's SQL and the custom FTS5/vector
+   * SQL, embedded in the code). Safe when several processes start at once:
+   * see migrator.ts. A failure (the database briefly unreachable or busy) is
+   * retried a few times before the start fails.
+   */
+  async migrate(migrations: readonly EmbeddedMigration[] = embeddedMigrations): Promise<void> {
     if (this.#isFile) {
       // WAL lets readers in other processes proceed while one process writes.
       await this.client.execute("PRAGMA journal_mode=WAL");
     }
-    // Several processes may start at once on one file: whoever loses the race retries and finds the work done.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#writes.run(() => drizzleMigrate(this.db, { migrationsFolder: MIGRATIONS_DIR }));
+        await this.#writes.run(() => applyMigrations(this.client, migrations));
         return;
       } catch (e) {
         if (attempt >= 5) throw e;
