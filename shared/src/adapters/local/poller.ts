@@ -4,9 +4,12 @@
  * the handler, delete what succeeded (partial batch responses), leave failures
  * to their visibility timeout. Concurrency follows the route's priority tier
  * and grows with queue depth (requirement 15.4); `stop()` lets in-flight
- * batches finish (requirement 15.5).
+ * batches finish (requirement 15.5), and with a grace period releases what is
+ * still held when it runs out (visibility 0), so another consumer takes it at
+ * once instead of after the visibility timeout.
  */
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -54,6 +57,8 @@ export class QueuePoller {
   #loops = new Set<Promise<void>>();
   #abort = new AbortController();
   #scaler: NodeJS.Timeout | undefined;
+  /** Received and not yet handled (deleted, backed off or dead-lettered): receipt handle by message id. */
+  readonly #held = new Map<string, string>();
   readonly stats: PollerStats;
 
   constructor(opts: PollerOptions) {
@@ -85,14 +90,43 @@ export class QueuePoller {
     }
   }
 
-  /** Stops receiving and waits for in-flight batches to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops receiving and waits for in-flight batches to finish; after `graceMs`
+   * (default: no limit) it stops waiting. Either way, messages still held
+   * (a batch cut short, or one gathered but never handed over) are released.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     if (this.#scaler) clearInterval(this.#scaler);
     this.#abort.abort();
-    await Promise.allSettled([...this.#loops]);
+    const loops = Promise.allSettled([...this.#loops]);
+    if (options.graceMs === undefined) await loops;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([loops, new Promise<void>((r) => (timer = setTimeout(r, options.graceMs)))]);
+      clearTimeout(timer);
+    }
+    await this.releaseHeld();
     this.stats.alive = false;
+  }
+
+  /** Makes every message this poller holds visible again at once. */
+  async releaseHeld(): Promise<number> {
+    const held = [...this.#held.entries()];
+    this.#held.clear();
+    for (let i = 0; i < held.length; i += 10) {
+      const chunk = held.slice(i, i + 10);
+      await this.#opts.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.#opts.queueUrl,
+            Entries: chunk.map(([, receiptHandle], j) => ({ Id: String(j), ReceiptHandle: receiptHandle, VisibilityTimeout: 0 })),
+          }),
+        )
+        .catch((e: unknown) => logger.warn("could not release messages; they return after their visibility timeout", { task: this.#opts.route.task, error: errorMessage(e) }));
+    }
+    return held.length;
   }
 
   #spawnLoop(): void {
@@ -160,6 +194,7 @@ export class QueuePoller {
         { abortSignal: this.#abort.signal },
       );
       const got = res.Messages ?? [];
+      for (const m of got) if (m.MessageId && m.ReceiptHandle) this.#held.set(m.MessageId, m.ReceiptHandle);
       if (got.length === 0 && out.length === 0) return out;
       if (out.length === 0 && got.length > 0) deadline = Date.now() + windowMs;
       out.push(...got);
@@ -184,6 +219,8 @@ export class QueuePoller {
         logger.error("task handler threw; the batch will be retried", { task: route.task, error: errorMessage(e) });
         failedIds = new Set(messages.map((m) => m.MessageId ?? ""));
       }
+      // Handled: each message is now deleted below, backed off or dead-lettered by the consumer.
+      for (const m of messages) this.#held.delete(m.MessageId ?? "");
       const done = messages.filter((m) => !failedIds.has(m.MessageId ?? ""));
       this.stats.processed += done.length;
       this.stats.failed += messages.length - done.length;
