@@ -43,7 +43,12 @@ if (config.taskMode === "inline") {
 
   // The API process migrates the store and creates the queues before any worker starts.
   const stack = await startLocalStack({ api: true, workers: false, env: { SQS_ENDPOINT: sqsEndpoint } });
-  const pool = new WorkerPool({ size: config.workers, app: stack.app, env: { ...process.env, SQS_ENDPOINT: sqsEndpoint, DATA_DIR: config.dataDir } });
+  const pool = new WorkerPool({
+    size: config.workers,
+    app: stack.app,
+    drainGraceMs: config.drainGraceMs,
+    env: { ...process.env, SQS_ENDPOINT: sqsEndpoint, DATA_DIR: config.dataDir },
+  });
   let apiFigures: WorkerFigures | null = null;
   const stopApiFigures = startReporting(() => [], (f) => (apiFigures = f));
   if (stack.app.runtime) {

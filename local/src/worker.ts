@@ -18,19 +18,20 @@ import { Calls, ForwardingHistorySink, Notes, workerCaching } from "./workers/fo
 import { startReporting } from "./workers/workerReport";
 import type { WorkerFigures } from "../../shared/src/observability/runtime";
 
-const DEFAULT_DRAIN_GRACE_MS = 30_000;
 
 if (!process.env.SQS_ENDPOINT) {
   process.stderr.write("worker: SQS_ENDPOINT must point at a shared SQS (npm run sqs)\n");
   process.exit(2);
 }
 
+const config = loadConfig();
+const DEFAULT_DRAIN_GRACE_MS = config.drainGraceMs;
 const peer = typeof process.send === "function" ? new IpcPeer(process) : undefined;
 const stack = await startLocalStack({
   api: false,
   workers: true,
   // The API process sweeps the outbox; N sweepers would publish the same stragglers N times.
-  ...(peer ? { caching: await workerCaching(loadConfig(), peer), monitoring: false, sweepIntervalMs: 0 } : {}),
+  ...(peer ? { caching: await workerCaching(config, peer), monitoring: false, sweepIntervalMs: 0 } : {}),
 });
 
 let stopReports: (() => WorkerFigures) | undefined;

@@ -29,6 +29,8 @@ const envSchema = z.object({
   TASK_MODE: z.enum(["queued", "inline"]).default("queued"),
   /** Worker processes `npm start` runs (queued mode); default one per core. */
   WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  /** On SIGTERM, how long a worker may finish the tasks it holds before it releases them (visibility 0) and exits. */
+  DRAIN_GRACE_MS: z.coerce.number().int().min(0).max(15 * 60_000).default(30_000),
   EVENT_BUS_NAME: z.string().default("neo-alexandria"),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("alexandria"),
   SQS_ENDPOINT: z.string().optional(),
@@ -62,6 +64,7 @@ export interface AppConfig {
   apiKey: string | undefined;
   taskMode: "queued" | "inline";
   workers: number;
+  drainGraceMs: number;
   eventBusName: string;
   queuePrefix: string;
   sqsEndpoint: string | undefined;
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKey: e.API_KEY,
     taskMode: e.TASK_MODE,
     workers: e.WORKERS ?? os.availableParallelism(),
+    drainGraceMs: e.DRAIN_GRACE_MS,
     eventBusName: e.EVENT_BUS_NAME,
     queuePrefix: e.QUEUE_PREFIX,
     sqsEndpoint: e.SQS_ENDPOINT,

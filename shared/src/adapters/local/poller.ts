@@ -55,7 +55,6 @@ export class QueuePoller {
   readonly #opts: PollerOptions;
   #running = false;
   #loops = new Set<Promise<void>>();
-  #abort = new AbortController();
   #scaler: NodeJS.Timeout | undefined;
   /** Received and not yet handled (deleted, backed off or dead-lettered): receipt handle by message id. */
   readonly #held = new Map<string, string>();
@@ -82,7 +81,6 @@ export class QueuePoller {
     if (this.#running) return;
     this.#running = true;
     this.stats.alive = true;
-    this.#abort = new AbortController();
     for (let i = 0; i < this.stats.concurrency; i++) this.#spawnLoop();
     if (this.#opts.concurrency === undefined) {
       this.#scaler = setInterval(() => void this.#scale(), 2_000);
@@ -99,7 +97,8 @@ export class QueuePoller {
     if (!this.#running) return;
     this.#running = false;
     if (this.#scaler) clearInterval(this.#scaler);
-    this.#abort.abort();
+    // Receives are not aborted: the emulator would still hand a message to an abandoned
+    // receive, invisible to everyone for its visibility timeout. Each waits a second or two.
     const loops = Promise.allSettled([...this.#loops]);
     if (options.graceMs === undefined) await loops;
     else {
@@ -115,18 +114,24 @@ export class QueuePoller {
   async releaseHeld(): Promise<number> {
     const held = [...this.#held.entries()];
     this.#held.clear();
+    let released = 0;
     for (let i = 0; i < held.length; i += 10) {
       const chunk = held.slice(i, i + 10);
-      await this.#opts.sqs
-        .send(
+      try {
+        const res = await this.#opts.sqs.send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: this.#opts.queueUrl,
             Entries: chunk.map(([, receiptHandle], j) => ({ Id: String(j), ReceiptHandle: receiptHandle, VisibilityTimeout: 0 })),
           }),
-        )
-        .catch((e: unknown) => logger.warn("could not release messages; they return after their visibility timeout", { task: this.#opts.route.task, error: errorMessage(e) }));
+        );
+        released += res.Successful?.length ?? 0;
+        if (res.Failed?.length) throw new Error(res.Failed.map((f) => `${f.Code}: ${f.Message}`).join("; "));
+      } catch (e) {
+        logger.warn("could not release messages; they return after their visibility timeout", { task: this.#opts.route.task, error: errorMessage(e) });
+      }
     }
-    return held.length;
+    if (held.length > 0) logger.info("released messages still held", { task: this.#opts.route.task, held: held.length, released });
+    return released;
   }
 
   #spawnLoop(): void {
@@ -167,7 +172,8 @@ export class QueuePoller {
         continue;
       }
       this.stats.lastHeartbeat = new Date().toISOString();
-      if (messages.length === 0) continue;
+      // Received while stopping: not started, so stop() releases them for another consumer.
+      if (messages.length === 0 || !this.#running) continue;
       await this.#invoke(messages);
     }
   }
@@ -181,7 +187,9 @@ export class QueuePoller {
     while (this.#running && out.length < route.batchSize) {
       const remaining = deadline - Date.now();
       if (out.length > 0 && (windowMs === 0 || remaining <= 0)) break;
-      const wait = out.length === 0 ? (this.#opts.waitTimeSeconds ?? 2) : Math.min(20, Math.max(1, Math.ceil(remaining / 1000)));
+      // Short waits even inside a batching window, so that stop() never waits long for a receive.
+      const longest = this.#opts.waitTimeSeconds ?? 2;
+      const wait = out.length === 0 ? longest : Math.min(longest, Math.max(1, Math.ceil(remaining / 1000)));
       const res = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
@@ -191,7 +199,6 @@ export class QueuePoller {
           MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp", "ApproximateFirstReceiveTimestamp"],
           MessageAttributeNames: ["All"],
         }),
-        { abortSignal: this.#abort.signal },
       );
       const got = res.Messages ?? [];
       for (const m of got) if (m.MessageId && m.ReceiptHandle) this.#held.set(m.MessageId, m.ReceiptHandle);
