@@ -97,7 +97,7 @@ async function repeatWorkload(
 
   // First pass. Edits first: their index writes invalidate cached searches, and
   // a repeat is a query asked again with no write in between.
-  for (const i of edited) await expectStatus(200, stack.url, "PATCH", `/resources/${ids[i]!}`, { content: variant(docs[i]!, `bmk${i}edit`), contentType: "text/markdown" });
+  for (const i of edited) await expectStatus(202, stack.url, "PATCH", `/resources/${ids[i]!}`, { content: variant(docs[i]!, `bmk${i}edit`), contentType: "text/markdown" });
   await waitUpToDate(stack, edited.map((i) => ids[i]!));
   await sleep(300);
   for (const q of queries) await expectStatus(200, stack.url, "GET", searchPath(q, "keyword"));
@@ -114,7 +114,7 @@ async function repeatWorkload(
 
   // Edits reverted to a text embedded before: the embedding is found by content hash.
   const e0 = embeddingComputations.count;
-  for (const i of edited) await expectStatus(200, stack.url, "PATCH", `/resources/${ids[i]!}`, { content: contents[i]!, contentType: "text/markdown" });
+  for (const i of edited) await expectStatus(202, stack.url, "PATCH", `/resources/${ids[i]!}`, { content: contents[i]!, contentType: "text/markdown" });
   await waitUpToDate(stack, edited.map((i) => ids[i]!));
   const embeddingsRevert = embeddingComputations.count - e0;
 
@@ -206,7 +206,7 @@ export const cachingBench: Benchmark = async ({ quick }) => {
       if (!pre.body.results.some((r) => r.id === id)) stale.precheckMissing++;
       await expectStatus(200, stack.url, "GET", searchPath(newMarker, "keyword"));
       await expectStatus(200, stack.url, "GET", `/resources/${id}`);
-      const patched = await expectStatus<{ revision: number; contentRevision: number }>(200, stack.url, "PATCH", `/resources/${id}`, {
+      const patched = await expectStatus<{ revision: number; contentRevision: number }>(202, stack.url, "PATCH", `/resources/${id}`, {
         content: variant(docs[i]!, newMarker),
         contentType: "text/markdown",
       });

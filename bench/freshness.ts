@@ -27,7 +27,7 @@ interface Target {
 
 async function sample(stack: BenchStack, target: Target, doc: Doc, timeoutMs = 30_000): Promise<number> {
   const marker = `frs${target.index}v${target.version + 1}`;
-  await expectStatus(200, stack.url, "PATCH", `/resources/${target.id}`, { content: variant(doc, marker), contentType: "text/markdown" });
+  await expectStatus(202, stack.url, "PATCH", `/resources/${target.id}`, { content: variant(doc, marker), contentType: "text/markdown" });
   const answered = performance.now();
   target.version++;
   const deadline = answered + timeoutMs;

@@ -13,6 +13,10 @@ import { freshnessBench } from "./freshness";
 import { failuresBench } from "./failures";
 import { scaleBench } from "./scale";
 import { overheadsBench } from "./overheads";
+import { responsivenessBench } from "./responsiveness";
+import { workerScalingBench } from "./workerScaling";
+import { memoryBurstBench } from "./memoryBurst";
+import { loadTestBench } from "./loadTest";
 import { killAllProcesses, repoRoot } from "../test/helpers/processes";
 import { markdownTable, textTable, type Benchmark, type BenchResult } from "./lib/report";
 
@@ -23,6 +27,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
   failures: failuresBench,
   scale: scaleBench,
   overheads: overheadsBench,
+  responsiveness: responsivenessBench,
+  "worker-scaling": workerScalingBench,
+  "memory-burst": memoryBurstBench,
+  "load-test": loadTestBench,
 };
 
 interface Args {

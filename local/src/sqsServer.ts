@@ -1,15 +1,46 @@
 /**
- * The SQS emulator as its own process, so several API and worker processes
- * share one set of queues (scale-out and fault tests). With FAUXQS_DATA_DIR
- * set, messages survive a restart. Prints `SQS_ENDPOINT=<url>` once ready.
+ * The SQS emulator as its own process, so the API and every worker process
+ * share one set of queues. `npm start` forks it (and tells it when to stop);
+ * `npm run sqs` runs it by hand. Prints `SQS_ENDPOINT=<url>` once ready.
+ *
+ * Environment: FAUXQS_PORT (default 4566; 0 = any free port),
+ * FAUXQS_LISTEN_HOST (default 127.0.0.1: the queues have no authentication,
+ * so they are never on the network unless asked), FAUXQS_DATA_DIR (persist
+ * queues and messages there), FAUXQS_RELEASE_IN_FLIGHT=true (make messages a
+ * previous run left in flight visible at once: only for a server whose every
+ * consumer started with it, as under `npm start`).
+ *
+ * Forked by `npm start`, it ignores SIGINT/SIGTERM sent to the whole process
+ * group (Ctrl-C): the parent stops it last, after the workers have finished
+ * or released their messages. It exits when the parent goes away.
  */
-import { startFauxqs } from "fauxqs";
+import { startQueueServer } from "./queue/queueServer";
 
-const port = Number(process.env.FAUXQS_PORT ?? 4566);
-const dataDir = process.env.FAUXQS_DATA_DIR;
-const server = await startFauxqs({ port, logger: false, host: "localhost", ...(dataDir ? { dataDir } : {}) });
-process.stdout.write(`SQS_ENDPOINT=${server.address}\n`);
+const supervised = typeof process.send === "function";
+const dataDir = process.env.FAUXQS_DATA_DIR || undefined;
+const server = await startQueueServer({
+  port: Number(process.env.FAUXQS_PORT ?? 4566),
+  listenHost: process.env.FAUXQS_LISTEN_HOST || "127.0.0.1",
+  dataDir,
+  releaseInFlight: process.env.FAUXQS_RELEASE_IN_FLIGHT === "true",
+});
+process.stdout.write(`SQS_ENDPOINT=${server.endpoint}\n`);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => void server.stop().then(() => process.exit(0)));
+let stopping = false;
+const stop = (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  void server.stop().finally(() => process.exit(code));
+};
+
+if (supervised) {
+  process.send!({ type: "ready", endpoint: server.endpoint, released: server.released });
+  process.on("message", (m: { type?: string }) => {
+    if (m?.type === "stop") stop(0);
+  });
+  // The parent is gone (it crashed or was killed): nothing can use these queues any more.
+  process.on("disconnect", () => stop(0));
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => undefined);
+} else {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(0));
 }

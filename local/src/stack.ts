@@ -3,12 +3,14 @@
  * same parts that run on AWS. The SQS emulator (fauxqs) runs in process unless
  * SQS_ENDPOINT points at one; the local bus applies the routing table; a poller
  * per route does what Lambda's event source mapping does; the HTTP server
- * stands in for API Gateway. Used by `npm start`, the CLI and the tests.
+ * stands in for API Gateway. Each process of `npm start` (the API process and
+ * every worker process, see main.ts) is one of these with some parts turned
+ * off; the CLI and most tests run all parts in one process.
  */
 import type http from "node:http";
 import { mkdirSync } from "node:fs";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { startFauxqs } from "fauxqs";
+import { startQueueServer, type QueueServer } from "./queue/queueServer";
 import { loadConfig, type AppConfig } from "../../shared/src/config";
 import { Store } from "../../shared/src/adapters/libsql/store";
 import { applyRouteOverrides, routes as routeTable, type Route, type RouteOverrides } from "../../shared/src/events/routing";
@@ -31,7 +33,7 @@ import { startHttpServer } from "./httpServer";
 import { PopularityCounter } from "../../shared/src/app/popularity";
 import { warmCache } from "../../shared/src/app/cacheWarming";
 import { startScheduler, type Scheduler } from "./scheduler";
-import { createCaching } from "../../shared/src/adapters/cacheFactory";
+import { createCaching, type Caching } from "../../shared/src/adapters/cacheFactory";
 import { attachLocalMonitoring } from "./dashboard/localMonitoring";
 
 export interface LocalStackOptions {
@@ -46,6 +48,10 @@ export interface LocalStackOptions {
   pollerConcurrency?: number;
   /** Outbox sweep period; 0 disables. */
   sweepIntervalMs?: number;
+  /** The cache to use instead of the configured one (worker processes of `npm start`). */
+  caching?: Caching;
+  /** Monitoring endpoints, shared history and worker reports (default on; off in worker processes of `npm start`, which report to their parent). */
+  monitoring?: boolean;
 }
 
 export interface LocalStack {
@@ -59,7 +65,8 @@ export interface LocalStack {
   sqsEndpoint: string;
   /** Present when started with `scheduler: true`. */
   scheduler: Scheduler | undefined;
-  stopWorkers(): Promise<void>;
+  /** Stops the pollers: in-flight batches finish (at most `graceMs`, then what is left is released). */
+  stopWorkers(options?: { graceMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,16 +78,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken });
   await store.migrate();
 
-  let fauxqs: Awaited<ReturnType<typeof startFauxqs>> | undefined;
+  let fauxqs: QueueServer | undefined;
   let sqsEndpoint = config.sqsEndpoint;
   if (!sqsEndpoint) {
-    fauxqs = await startFauxqs({ port: 0, logger: false, host: "localhost" });
-    sqsEndpoint = fauxqs.address;
+    fauxqs = await startQueueServer({ port: 0 });
+    sqsEndpoint = fauxqs.endpoint;
   }
   const sqs = createSqsClient({ endpoint: sqsEndpoint, region: config.awsRegion });
   const topology = await ensureQueues(sqs, routes, config.queuePrefix);
 
-  const { cache, searchResults } = await createCaching(config);
+  const { cache, searchResults } = options.caching ?? (await createCaching(config));
   const embedder = createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } });
   const emitter = EventEmitter.shared();
   const inline = config.taskMode === "inline" ? new InlineBus(routes) : undefined;
@@ -122,13 +129,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const scheduler = options.scheduler ? startScheduler(app) : undefined;
 
   // Monitoring endpoints, /dashboard, /metrics, shared event history (Redis) and the periodic store line.
-  const monitoring = attachLocalMonitoring({ app, sqs, topology, sqsEndpoint, pollers: () => pollers.map((p) => p.stats) });
+  const monitoring = options.monitoring === false ? undefined : attachLocalMonitoring({ app, sqs, topology, sqsEndpoint, pollers: () => pollers.map((p) => p.stats) });
 
   let server: http.Server | undefined;
   let url = "";
   if (options.api !== false) {
     const handler = createApiHandler(apiRoutes, async () => app);
-    server = await startHttpServer({ handler, port: config.port, host: config.host, maxBodyBytes: config.maxRequestBytes, extraRoutes: monitoring.extraRoutes });
+    server = await startHttpServer({ handler, port: config.port, host: config.host, maxBodyBytes: config.maxRequestBytes, extraRoutes: monitoring?.extraRoutes ?? [] });
     const addr = server.address();
     url = typeof addr === "object" && addr ? `http://${config.host}:${addr.port}` : "";
     popularity.start();
@@ -139,8 +146,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
   }
 
-  const stopWorkers = async () => {
-    await Promise.all(pollers.map((p) => p.stop()));
+  const stopWorkers = async (stopOptions: { graceMs?: number } = {}) => {
+    await Promise.all(pollers.map((p) => p.stop(stopOptions)));
   };
 
   return {
@@ -165,7 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       await stopWorkers();
       await cache.close();
-      await monitoring.stop();
+      await monitoring?.stop();
       sqs.destroy();
       await fauxqs?.stop();
       store.close();

@@ -3,6 +3,7 @@
  * (API key, libSQL token) come from the environment or, on AWS, from Secrets
  * Manager through the composition root; never from code.
  */
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import type { RouteOverrides } from "./events/routing";
@@ -26,6 +27,10 @@ const envSchema = z.object({
   CACHE: z.enum(["on", "off"]).default("on"),
   API_KEY: z.string().min(8, "API_KEY must be at least 8 characters").optional(),
   TASK_MODE: z.enum(["queued", "inline"]).default("queued"),
+  /** Worker processes `npm start` runs (queued mode); default one per core. */
+  WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  /** On SIGTERM, how long a worker may finish the tasks it holds before it releases them (visibility 0) and exits. */
+  DRAIN_GRACE_MS: z.coerce.number().int().min(0).max(15 * 60_000).default(30_000),
   EVENT_BUS_NAME: z.string().default("neo-alexandria"),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("alexandria"),
   SQS_ENDPOINT: z.string().optional(),
@@ -71,6 +76,8 @@ export interface AppConfig {
   cache: "on" | "off";
   apiKey: string | undefined;
   taskMode: "queued" | "inline";
+  workers: number;
+  drainGraceMs: number;
   eventBusName: string;
   queuePrefix: string;
   sqsEndpoint: string | undefined;
@@ -124,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cache: e.CACHE,
     apiKey: e.API_KEY,
     taskMode: e.TASK_MODE,
+    workers: e.WORKERS ?? os.availableParallelism(),
+    drainGraceMs: e.DRAIN_GRACE_MS,
     eventBusName: e.EVENT_BUS_NAME,
     queuePrefix: e.QUEUE_PREFIX,
     sqsEndpoint: e.SQS_ENDPOINT,

@@ -95,7 +95,7 @@ async function runScenario(mode: "inline" | "queued"): Promise<Snapshot[]> {
     const target = ids[1]!;
     expect((await api(stack, "PATCH", `/resources/${target}`, update.metadata)).status).toBe(200);
     await settled(stack, [target]);
-    expect((await api(stack, "PATCH", `/resources/${target}`, { content: update.content, contentType: "text/markdown" })).status).toBe(200);
+    expect((await api(stack, "PATCH", `/resources/${target}`, { content: update.content, contentType: "text/markdown" })).status).toBe(202);
     await settled(stack, ids);
     return await Promise.all(ids.map((id) => snapshot(stack, id)));
   } finally {

@@ -91,7 +91,34 @@ function renderQueues(q) {
   return q.items.map((r) => `${r.task}:${r.dlqDepth}`).join(",");
 }
 
+const mb = (bytes) => (bytes === null || bytes === undefined ? null : Math.round(bytes / 2 ** 20));
+const share = (x) => (x === null || x === undefined ? null : `${Math.round(x * 100)}%`);
+
+/** One row per process under `npm start`: the API process, then each worker process. */
+function renderProcesses(w) {
+  const row = (name, pid, state, restarts, f) =>
+    el(
+      "tr",
+      { "data-process": name, "data-pid": pid ?? "" },
+      el("td", {}, name),
+      num(pid),
+      el("td", { className: state === "ready" || state === "serving" ? "good" : "warn" }, state),
+      num(restarts),
+      num(f ? f.tasksDone : null),
+      el("td", { className: `num ${f && f.tasksFailed > 0 ? "warn" : ""}` }, f ? String(f.tasksFailed) : "–"),
+      num(f ? f.activeMessages : null),
+      num(f ? share(f.busyShare) : null),
+      num(f ? mb(f.rssBytes) : null),
+      num(f ? mb(f.peakRssBytes) : null),
+    );
+  const rows = [];
+  if (w.api) rows.push(row("api", w.api.pid, "serving", null, { ...w.api, tasksDone: null, tasksFailed: 0, activeMessages: null }));
+  for (const p of w.workers || []) rows.push(row(`worker ${p.slot}`, p.pid, p.state, p.restarts, p.figures));
+  fill("processes", rows);
+}
+
 function renderWorkers(w) {
+  renderProcesses(w);
   const rows = [];
   const add = (proc, p) =>
     rows.push(

@@ -13,11 +13,11 @@ import { schedules, toAwsCron } from "../../../shared/src/events/schedules";
 /** Who emits each event (kept here, next to the rendering, because producers are code paths, not data). */
 const producers: Record<string, string> = {
   "resource.created": "POST /resources, POST /resources/batch",
-  "resource.updated": "PATCH /resources/{id}, ingestion task",
+  "resource.updated": "PATCH /resources/{id} (metadata), ingestion task (new or updated content)",
   "resource.deleted": "DELETE /resources/{id}",
-  "resource.content_changed": "PATCH /resources/{id} (content hash changed), ingestion task",
+  "resource.content_changed": "ingestion task (new or updated content)",
   "resource.metadata_changed": "PATCH /resources/{id} (metadata changed), ingestion task",
-  "ingestion.requested": "POST /resources, POST /resources/batch, reconciler",
+  "ingestion.requested": "POST /resources, POST /resources/batch, PATCH /resources/{id} (content), reconciler",
   "ingestion.started": "ingestion task (in process)",
   "ingestion.completed": "ingestion task",
   "ingestion.failed": "ingestion task (gave up)",
@@ -27,7 +27,7 @@ const producers: Record<string, string> = {
   "quality.outlier_detected": "quality-outliers job",
   "classification.suggested": "classification task",
   "classification.model_retrained": "classifier-retraining job",
-  "citations.extracted": "ingestion task, PATCH content",
+  "citations.extracted": "ingestion task",
   "authors.extracted": "ingestion task, PATCH authors",
   "authors.normalized": "author-normalization task",
   "search.index_updated": "search-index task",

@@ -18,6 +18,7 @@ import { filterHistory, historyKey, processRedis, readRedisHistory, type History
 import { readQueueFigures, type QueueFigures } from "../observability/queueFigures";
 import type { CacheServiceStatus, FunctionHealth } from "../observability/runtime";
 import type { WorkerReport } from "../observability/workerRegistry";
+import type { PooledWorker, WorkerFigures } from "../observability/runtime";
 import type { AppContext } from "./context";
 
 /**
@@ -149,6 +150,10 @@ export interface WorkersAnswer {
   pollers?: PollerStats[];
   /** Other local processes' pollers, as they report them through Redis. */
   otherProcesses?: WorkerReport[];
+  /** `npm start`: each worker process (pid, state, restarts, tasks done, busy share, memory). */
+  workers?: PooledWorker[];
+  /** `npm start`: the API process itself. */
+  api?: WorkerFigures | null;
   functions?: FunctionHealth[];
   error?: string;
 }
@@ -160,6 +165,8 @@ export async function workerStatus(app: AppContext): Promise<WorkersAnswer> {
   const out: WorkersAnswer = { ...base };
   // Copies: the pollers keep mutating their own objects.
   if (runtime.pollers) out.pollers = runtime.pollers().map((p) => ({ ...p }));
+  if (runtime.workerPool) out.workers = runtime.workerPool();
+  if (runtime.apiProcess) out.api = runtime.apiProcess();
   if (runtime.reportedWorkers) {
     try {
       out.otherProcesses = (await runtime.reportedWorkers()).filter((w) => w.processId !== runtime.processId);

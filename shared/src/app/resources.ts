@@ -5,16 +5,13 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { categories, citations, resourceAuthors, resourceKeys, resources, type ProvidedMetadata } from "../adapters/libsql/schema";
 import { NotFoundError, HttpError } from "../errors";
-import { newId, sha256 } from "../util/ids";
+import { newId } from "../util/ids";
 import { CacheUnavailableError } from "../ports/cache";
-import { extractDocument } from "../ingest/extract";
-import type { extractCitations } from "../ingest/citations";
 import { makeEvent } from "../outbox/events";
 import { stage } from "../outbox/outbox";
 import { logger } from "../observability/logger";
 import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
-import { replaceCitations } from "./citationsStore";
 import { ALL_SEARCH_TAGS } from "./searchCaching";
 
 export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
@@ -87,45 +84,60 @@ export async function loadResource(ctx: AppContext, id: string): Promise<Resourc
   return row;
 }
 
-export async function updateResource(ctx: AppContext, id: string, patch: UpdateResourceInput, correlationId: string): Promise<ResourceView> {
+/** The answer to a PATCH: the resource as it is now, and whether new content waits for extraction. */
+export interface UpdateOutcome {
+  view: ResourceView;
+  /** The content sent is stored and queued for the ingestion task; its text, citations and derived data follow. */
+  contentQueued: boolean;
+}
+
+/**
+ * Applies a PATCH. Metadata changes are written and announced here. New
+ * content is stored as sent and handed to the ingestion task: extraction
+ * (parsing, citations) is CPU work for a worker, never for the request. Its
+ * content revision is bumped now, so the answer names the revision to wait
+ * for; until the task has written its text the resource is `pending` and the
+ * tasks that read the text wait (revisionGuard.waitingForContent). Content
+ * is compared as sent: the same bytes and type again change nothing. A
+ * resource that was never ingested (its ingestion failed) starts its
+ * ingestion again from the new content.
+ */
+export async function updateResource(ctx: AppContext, id: string, patch: UpdateResourceInput, correlationId: string): Promise<UpdateOutcome> {
   const current = await loadResource(ctx, id);
-  let newText: string | undefined;
-  let newCitations: ReturnType<typeof extractCitations> = [];
-  if (patch.content !== undefined) {
-    if (current.ingestionStatus === "pending" || current.ingestionStatus === "processing") {
-      throw new HttpError(409, "resource is still being ingested; update its content once ingestion has completed");
-    }
-    const doc = await extractDocument({ bytes: new TextEncoder().encode(patch.content), contentType: patch.contentType ?? "text/plain", url: current.url });
-    newText = doc.text;
-    newCitations = doc.citations;
+  const contentType = patch.contentType ?? "text/plain";
+  const stillIngesting = (row: ResourceRow) => row.contentRevision === 0 && (row.ingestionStatus === "pending" || row.ingestionStatus === "processing");
+  const contentChanged = patch.content !== undefined && (patch.content !== current.inputContent || contentType !== current.inputContentType);
+  if (contentChanged && stillIngesting(current)) {
+    throw new HttpError(409, "resource is still being ingested; update its content once ingestion has completed");
   }
-  const contentChanged = newText !== undefined && sha256(newText) !== current.contentHash;
   const metadataChanges: Partial<ResourceRow> = {};
   if (patch.title !== undefined && patch.title !== current.title) metadataChanges.title = patch.title;
   if (patch.description !== undefined && patch.description !== current.description) metadataChanges.description = patch.description;
   if (patch.source !== undefined && patch.source !== current.source) metadataChanges.source = patch.source;
   if (patch.authors !== undefined && JSON.stringify(patch.authors) !== JSON.stringify(current.authors)) metadataChanges.authors = patch.authors;
   const metadataChanged = Object.keys(metadataChanges).length > 0;
-  if (!contentChanged && !metadataChanged) return toView(current, await categoriesOf(ctx, id));
+  if (!contentChanged && !metadataChanged) return { view: toView(current, await categoriesOf(ctx, id)), contentQueued: false };
 
   await writeWithEvents(ctx, correlationId, async (tx, emit) => {
     // Re-read inside the transaction: revisions are bumped from the stored value, never from a stale copy.
     const row = await tx.query.resources.findFirst({ where: eq(resources.id, id) });
     if (!row) throw new NotFoundError(`resource ${id}`);
+    if (contentChanged && stillIngesting(row)) throw new HttpError(409, "resource is still being ingested; update its content once ingestion has completed");
+    // Never ingested: the new content is simply what ingestion starts from (content revision 1 when it succeeds).
+    const bumpContent = contentChanged && row.contentRevision > 0;
     const revision = row.revision + 1;
-    const contentRevision = row.contentRevision + (contentChanged ? 1 : 0);
+    const contentRevision = row.contentRevision + (bumpContent ? 1 : 0);
     const metadataRevision = row.metadataRevision + (metadataChanged ? 1 : 0);
     const provided = { ...row.providedMetadata };
     if (metadataChanges.title !== undefined) provided.title = metadataChanges.title ?? undefined;
     if (metadataChanges.description !== undefined) provided.description = metadataChanges.description ?? undefined;
     if (metadataChanges.source !== undefined) provided.source = metadataChanges.source ?? undefined;
     if (metadataChanges.authors !== undefined) provided.authors = metadataChanges.authors;
-    const contentHash = contentChanged ? sha256(newText!) : row.contentHash;
     await tx
       .update(resources)
       .set({
         ...metadataChanges,
-        ...(contentChanged ? { content: newText!, contentHash, contentType: patch.contentType ?? "text/plain" } : {}),
+        ...(contentChanged ? { inputContent: patch.content!, inputContentType: contentType, inputUrl: null, ingestionStatus: "pending" as const, ingestionError: null } : {}),
         providedMetadata: provided,
         revision,
         contentRevision,
@@ -134,21 +146,17 @@ export async function updateResource(ctx: AppContext, id: string, patch: UpdateR
       })
       .where(eq(resources.id, id));
     const revs = { resourceId: id, revision, contentRevision, metadataRevision };
-    const changed: Array<"content" | "metadata"> = [];
-    if (contentChanged) changed.push("content");
-    if (metadataChanged) changed.push("metadata");
-    emit("resource.updated", { ...revs, changed });
-    if (contentChanged) {
-      await replaceCitations(tx, id, contentRevision, newCitations);
-      emit("resource.content_changed", { ...revs, contentHash: contentHash! });
-      emit("citations.extracted", { resourceId: id, contentRevision, count: newCitations.length });
+    // The content's own events (resource.updated, content_changed, citations.extracted) come from the ingestion task once its text is there.
+    if (contentChanged) emit("ingestion.requested", { resourceId: id, batchId: row.batchId, ...(bumpContent ? { contentRevision } : {}) });
+    if (metadataChanged) {
+      emit("resource.updated", { ...revs, changed: ["metadata"] });
+      emit("resource.metadata_changed", revs);
     }
-    if (metadataChanged) emit("resource.metadata_changed", revs);
     if (metadataChanges.authors !== undefined) emit("authors.extracted", { resourceId: id, metadataRevision, count: metadataChanges.authors?.length ?? 0 });
   });
   await invalidateNow(ctx, [`resource:${id}`], correlationId);
   const updated = await loadResource(ctx, id);
-  return toView(updated, await categoriesOf(ctx, id));
+  return { view: toView(updated, await categoriesOf(ctx, id)), contentQueued: contentChanged };
 }
 
 export async function deleteResource(ctx: AppContext, id: string, correlationId: string): Promise<void> {

@@ -30,7 +30,8 @@ export const eventSchemas = {
   "resource.metadata_changed": z.object({ ...resourceRevisions }),
 
   // processing (requirement 2.3)
-  "ingestion.requested": z.object({ resourceId: id, batchId: z.string().nullable().optional() }),
+  // contentRevision: set when a content update asks for the new content to be extracted (absent: the first ingestion).
+  "ingestion.requested": z.object({ resourceId: id, batchId: z.string().nullable().optional(), contentRevision: revision.optional() }),
   "ingestion.started": z.object({ resourceId: id }),
   "ingestion.completed": z.object({ ...resourceRevisions, reused: z.boolean() }),
   "ingestion.failed": z.object({ resourceId: id, error: z.string() }),

@@ -163,7 +163,8 @@ async function emitTriggers(tx: Tx, emit: Emit, row: CandidateRow, data: readonl
   for (const d of data) {
     switch (d) {
       case "ingestion":
-        emit("ingestion.requested", { resourceId: row.id, batchId: row.batchId });
+        // A content update still to extract names its revision, as the PATCH's own message did.
+        emit("ingestion.requested", { resourceId: row.id, batchId: row.batchId, ...(row.contentRevision > 0 ? { contentRevision: row.contentRevision } : {}) });
         break;
       case "embedding":
         if (!row.contentHash) continue; // ingested rows always have one; without it there is nothing to embed

@@ -51,6 +51,33 @@ export interface CacheServiceStatus {
   details: Record<string, unknown>;
 }
 
+/** What a worker process reports about itself (local/src/workers/workerReport.ts). */
+export interface WorkerFigures {
+  pid: number;
+  tasksDone: number;
+  tasksFailed: number;
+  activeMessages: number;
+  /** Event loop utilisation over the last report interval, 0..1. */
+  busyShare: number;
+  rssBytes: number;
+  peakRssBytes: number;
+  heapUsedBytes: number;
+  reportedAt: string;
+}
+
+/** One worker process of `npm start`'s pool, as the API process sees it. */
+export interface PooledWorker {
+  slot: number;
+  pid: number | null;
+  state: "starting" | "ready" | "draining" | "restarting" | "stopped";
+  /** Times this slot's process was replaced after it died. */
+  restarts: number;
+  startedAt: string | null;
+  lastExit: { pid: number; code: number | null; signal: string | null; at: string } | null;
+  /** The process's latest report; null until its first. */
+  figures: WorkerFigures | null;
+}
+
 export interface RuntimeView {
   kind: "local" | "aws";
   sqs: SQSClient;
@@ -74,4 +101,8 @@ export interface RuntimeView {
   reportedWorkers?(): Promise<WorkerReport[]>;
   /** Degraded modes across all functions over a recent window (AWS: CloudWatch). */
   degradedModes?(): Promise<{ windowMinutes: number; counts: Record<DegradedMode, number> }>;
+  /** The worker processes this (API) process runs under `npm start`. */
+  workerPool?(): PooledWorker[];
+  /** This API process's own figures (busy share, memory) under `npm start`. */
+  apiProcess?(): WorkerFigures | null;
 }

@@ -10,7 +10,7 @@ import { predict } from "../domain/classifier";
 import { activeModel } from "../app/classifierModels";
 import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
-import { loadUnlessDone } from "./revisionGuard";
+import { loadUnlessDone, waitingForContent } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 
 /** Suggestions below this confidence are not stored. */
@@ -31,7 +31,7 @@ export const classificationTask: TaskDefinition = {
       follows: "content revision",
       messageRevision: (event.payload as { contentRevision?: number }).contentRevision,
       computed: (r) => r.classifiedRevision,
-      notReady: (r) => (r.ingestionStatus !== "completed" || !r.content ? "waiting for ingested content" : null),
+      notReady: waitingForContent,
     });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;

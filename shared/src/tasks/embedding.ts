@@ -8,7 +8,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
-import { loadUnlessDone } from "./revisionGuard";
+import { loadUnlessDone, waitingForContent } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 
@@ -26,7 +26,7 @@ export const embeddingTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, contentRevision } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "content revision", messageRevision: contentRevision, computed: (r) => r.embeddedRevision });
+    const guard = await loadUnlessDone(app, id, { follows: "content revision", messageRevision: contentRevision, computed: (r) => r.embeddedRevision, notReady: waitingForContent });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
     if (!row.content || !row.contentHash) return { status: "skipped", reason: "no content yet" };

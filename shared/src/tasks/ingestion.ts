@@ -3,8 +3,12 @@
  * metadata, and store it as content revision 1 with every event that follows
  * from it. Identical content (same hash) reuses the embedding and categories
  * already computed for it instead of recomputing them.
+ *
+ * A content update (PATCH) comes here too: the request stored the content and
+ * bumped the content revision; this task extracts it (contentUpdate.ts), so
+ * every parse of client input happens in one place, in a worker.
  */
-import { eq, and, ne, sql } from "drizzle-orm";
+import { eq, and, inArray, ne, sql } from "drizzle-orm";
 import { categories, resourceKeys, resources } from "../adapters/libsql/schema";
 import { PermanentError, errorMessage } from "../errors";
 import { safeFetch } from "../ingest/safeFetch";
@@ -20,10 +24,18 @@ import { ALL_SEARCH_TAGS } from "../app/searchCaching";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 import type { DomainEvent } from "../events/catalogue";
 import type { TaskDefinition, TaskRunContext } from "./types";
+import { storeUpdatedContent, supersededUpdate } from "./contentUpdate";
 
 function resourceIdOf(event: DomainEvent): string {
   return (event.payload as { resourceId: string }).resourceId;
 }
+
+/** Set when a content update asked for the extraction; absent for the first ingestion. */
+function contentRevisionOf(event: DomainEvent): number | undefined {
+  return (event.payload as { contentRevision?: number }).contentRevision;
+}
+
+const IN_PROGRESS = ["pending", "processing"] as const;
 
 interface Input {
   bytes: Uint8Array;
@@ -52,12 +64,16 @@ export const ingestionTask: TaskDefinition = {
     const id = resourceIdOf(event);
     const row = await ctx.app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
     if (!row) return { status: "skipped", reason: "resource deleted" };
-    if (row.ingestionStatus === "completed" || row.contentRevision > 0) return { status: "skipped", reason: "already ingested", revision: row.contentRevision };
+    const update = row.contentRevision > 0;
+    if (row.ingestionStatus === "completed" || (update && row.ingestionStatus === "failed")) return { status: "skipped", reason: "already ingested", revision: row.contentRevision };
+    const superseded = update ? supersededUpdate(row, contentRevisionOf(event)) : null;
+    if (superseded) return superseded;
 
     void ctx.app.emitter.emit("ingestion.started", { resourceId: id }, { correlationId: ctx.correlationId });
     const input = await readInput(row, ctx);
     const doc = await extractDocument(input);
     if (!doc.text.trim()) throw new PermanentError("no text could be extracted from the document");
+    if (update) return storeUpdatedContent(ctx, row, doc);
     const contentHash = sha256(doc.text);
     const provided = row.providedMetadata;
     const title = provided.title ?? doc.title ?? null;
@@ -144,10 +160,11 @@ export const ingestionTask: TaskDefinition = {
   async onGiveUp(event, error, ctx) {
     const id = resourceIdOf(event);
     await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
+      // Only the revision this message was for fails: a newer content update keeps its own chance.
       const res = await tx
         .update(resources)
         .set({ ingestionStatus: "failed", ingestionError: errorMessage(error).slice(0, 2000), updatedAt: new Date().toISOString() })
-        .where(and(eq(resources.id, id), eq(resources.contentRevision, 0)));
+        .where(and(eq(resources.id, id), eq(resources.contentRevision, contentRevisionOf(event) ?? 0), inArray(resources.ingestionStatus, [...IN_PROGRESS])));
       if (res.rowsAffected > 0) emit("ingestion.failed", { resourceId: id, error: errorMessage(error).slice(0, 2000) });
     });
   },

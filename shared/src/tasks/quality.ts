@@ -7,7 +7,7 @@ import { citations, resources } from "../adapters/libsql/schema";
 import { computeQuality } from "../domain/quality";
 import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
-import { loadUnlessDone } from "./revisionGuard";
+import { loadUnlessDone, waitingForContent } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 
 function payloadOf(event: DomainEvent) {
@@ -22,7 +22,7 @@ export const qualityTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, revision } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.qualityRevision });
+    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.qualityRevision, notReady: waitingForContent });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
     if (row.ingestionStatus !== "completed") return { status: "skipped", reason: "not ingested yet" };

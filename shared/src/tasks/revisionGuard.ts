@@ -28,6 +28,15 @@ export interface RevisionGuard {
   notReady?: (row: ResourceRow) => string | null;
 }
 
+/**
+ * For data computed from the text: the text of the current content revision
+ * is not there yet (first ingestion, or a content update still being
+ * extracted). The ingestion task announces the text when it is.
+ */
+export function waitingForContent(row: ResourceRow): string | null {
+  return row.ingestionStatus !== "completed" || !row.content ? "waiting for ingested content" : null;
+}
+
 /** The row to work on, or the `skipped` result to return. */
 export async function loadUnlessDone(app: AppContext, id: string, guard: RevisionGuard): Promise<{ row: ResourceRow } | { skip: TaskResult }> {
   const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });

@@ -9,7 +9,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
-import { loadUnlessDone } from "./revisionGuard";
+import { loadUnlessDone, waitingForContent } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 
@@ -25,7 +25,7 @@ export const searchIndexTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, revision } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.indexedRevision });
+    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.indexedRevision, notReady: waitingForContent });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
 

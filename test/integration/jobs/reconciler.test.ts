@@ -94,7 +94,16 @@ describe("reconciler", () => {
   it("a deleted embedding message: only the lagging data is re-queued, and it catches up", async () => {
     await stopWorkers();
     const patched = await api(stack, "PATCH", `/resources/${id}`, { content: "# Reconciling\n\nA second revision, whose embedding message is lost." });
-    expect(patched.status).toBe(200);
+    expect(patched.status).toBe(202);
+    // The new content is extracted by the ingestion task, which announces it: run that task alone.
+    const ingestion = stack.pollers.find((p) => p.stats.task === "ingestion")!;
+    ingestion.start();
+    await waitFor(async () => {
+      const r = await row(id);
+      return r.ingestionStatus === "completed" && r.content?.includes("second revision");
+    }, 30_000);
+    await ingestion.stop();
+    await new Promise((r) => setTimeout(r, 1_500));
     expect(await deleteQueued("embedding", id)).toBe(1);
     startWorkers();
 

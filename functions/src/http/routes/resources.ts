@@ -100,9 +100,16 @@ export const resourceRoutes = [
     auth: true,
     params: idParams,
     body: updateResourceBody,
-    responses: { 200: "Updated resource", 400: "Invalid input", 404: "Unknown id", 409: "Still ingesting" },
+    responses: {
+      200: "Updated resource (metadata only, or nothing changed)",
+      202: "Accepted: the resource with its new revisions; new content is being extracted (ingestion status pending)",
+      400: "Invalid input",
+      404: "Unknown id",
+      409: "Still ingesting",
+    },
     async handle(req, app) {
-      return ok(await updateResource(app, req.params.id, req.body, req.correlationId));
+      const outcome = await updateResource(app, req.params.id, req.body, req.correlationId);
+      return ok(outcome.view, outcome.contentQueued ? 202 : 200);
     },
   }),
   route({

@@ -4,9 +4,12 @@
  * the handler, delete what succeeded (partial batch responses), leave failures
  * to their visibility timeout. Concurrency follows the route's priority tier
  * and grows with queue depth (requirement 15.4); `stop()` lets in-flight
- * batches finish (requirement 15.5).
+ * batches finish (requirement 15.5), and with a grace period releases what is
+ * still held when it runs out (visibility 0), so another consumer takes it at
+ * once instead of after the visibility timeout.
  */
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -52,8 +55,9 @@ export class QueuePoller {
   readonly #opts: PollerOptions;
   #running = false;
   #loops = new Set<Promise<void>>();
-  #abort = new AbortController();
   #scaler: NodeJS.Timeout | undefined;
+  /** Received and not yet handled (deleted, backed off or dead-lettered): receipt handle by message id. */
+  readonly #held = new Map<string, string>();
   readonly stats: PollerStats;
 
   constructor(opts: PollerOptions) {
@@ -77,7 +81,6 @@ export class QueuePoller {
     if (this.#running) return;
     this.#running = true;
     this.stats.alive = true;
-    this.#abort = new AbortController();
     for (let i = 0; i < this.stats.concurrency; i++) this.#spawnLoop();
     if (this.#opts.concurrency === undefined) {
       this.#scaler = setInterval(() => void this.#scale(), 2_000);
@@ -85,14 +88,50 @@ export class QueuePoller {
     }
   }
 
-  /** Stops receiving and waits for in-flight batches to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops receiving and waits for in-flight batches to finish; after `graceMs`
+   * (default: no limit) it stops waiting. Either way, messages still held
+   * (a batch cut short, or one gathered but never handed over) are released.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     if (this.#scaler) clearInterval(this.#scaler);
-    this.#abort.abort();
-    await Promise.allSettled([...this.#loops]);
+    // Receives are not aborted: the emulator would still hand a message to an abandoned
+    // receive, invisible to everyone for its visibility timeout. Each waits a second or two.
+    const loops = Promise.allSettled([...this.#loops]);
+    if (options.graceMs === undefined) await loops;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([loops, new Promise<void>((r) => (timer = setTimeout(r, options.graceMs)))]);
+      clearTimeout(timer);
+    }
+    await this.releaseHeld();
     this.stats.alive = false;
+  }
+
+  /** Makes every message this poller holds visible again at once. */
+  async releaseHeld(): Promise<number> {
+    const held = [...this.#held.entries()];
+    this.#held.clear();
+    let released = 0;
+    for (let i = 0; i < held.length; i += 10) {
+      const chunk = held.slice(i, i + 10);
+      try {
+        const res = await this.#opts.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.#opts.queueUrl,
+            Entries: chunk.map(([, receiptHandle], j) => ({ Id: String(j), ReceiptHandle: receiptHandle, VisibilityTimeout: 0 })),
+          }),
+        );
+        released += res.Successful?.length ?? 0;
+        if (res.Failed?.length) throw new Error(res.Failed.map((f) => `${f.Code}: ${f.Message}`).join("; "));
+      } catch (e) {
+        logger.warn("could not release messages; they return after their visibility timeout", { task: this.#opts.route.task, error: errorMessage(e) });
+      }
+    }
+    if (held.length > 0) logger.info("released messages still held", { task: this.#opts.route.task, held: held.length, released });
+    return released;
   }
 
   #spawnLoop(): void {
@@ -133,7 +172,8 @@ export class QueuePoller {
         continue;
       }
       this.stats.lastHeartbeat = new Date().toISOString();
-      if (messages.length === 0) continue;
+      // Received while stopping: not started, so stop() releases them for another consumer.
+      if (messages.length === 0 || !this.#running) continue;
       await this.#invoke(messages);
     }
   }
@@ -147,7 +187,9 @@ export class QueuePoller {
     while (this.#running && out.length < route.batchSize) {
       const remaining = deadline - Date.now();
       if (out.length > 0 && (windowMs === 0 || remaining <= 0)) break;
-      const wait = out.length === 0 ? (this.#opts.waitTimeSeconds ?? 2) : Math.min(20, Math.max(1, Math.ceil(remaining / 1000)));
+      // Short waits even inside a batching window, so that stop() never waits long for a receive.
+      const longest = this.#opts.waitTimeSeconds ?? 2;
+      const wait = out.length === 0 ? longest : Math.min(longest, Math.max(1, Math.ceil(remaining / 1000)));
       const res = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
@@ -157,9 +199,9 @@ export class QueuePoller {
           MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp", "ApproximateFirstReceiveTimestamp"],
           MessageAttributeNames: ["All"],
         }),
-        { abortSignal: this.#abort.signal },
       );
       const got = res.Messages ?? [];
+      for (const m of got) if (m.MessageId && m.ReceiptHandle) this.#held.set(m.MessageId, m.ReceiptHandle);
       if (got.length === 0 && out.length === 0) return out;
       if (out.length === 0 && got.length > 0) deadline = Date.now() + windowMs;
       out.push(...got);
@@ -184,6 +226,8 @@ export class QueuePoller {
         logger.error("task handler threw; the batch will be retried", { task: route.task, error: errorMessage(e) });
         failedIds = new Set(messages.map((m) => m.MessageId ?? ""));
       }
+      // Handled: each message is now deleted below, backed off or dead-lettered by the consumer.
+      for (const m of messages) this.#held.delete(m.MessageId ?? "");
       const done = messages.filter((m) => !failedIds.has(m.MessageId ?? ""));
       this.stats.processed += done.length;
       this.stats.failed += messages.length - done.length;

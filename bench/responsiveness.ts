@@ -1,0 +1,81 @@
+/**
+ * Issue 14: does the API stay responsive while the machine works? `npm start`
+ * with its defaults (one worker process per core, real routing delays), the
+ * largest pages of the PostgreSQL manual posted by 4 concurrent clients while
+ * GET /health is polled every 100 ms. Reports POST /resources and /health
+ * latency during the import, throughput, and the peak RSS of the API process
+ * and of each worker (from /proc).
+ */
+import os from "node:os";
+import { call } from "./lib/http";
+import { ensurePgDocs, largestPages, distinct } from "./lib/pgPages";
+import { inParallel, startBenchNpmStart, untilAllCurrent } from "./lib/npmStartStack";
+import { mib, sampleMemory } from "./lib/processMemory";
+import { ms, percentile, round } from "./lib/stats";
+import type { Benchmark, Figure } from "./lib/report";
+
+const CLIENTS = 4;
+const HEALTH_EVERY_MS = 100;
+
+export const responsivenessBench: Benchmark = async ({ quick }) => {
+  const notes = [ensurePgDocs()];
+  // The manual has ~120 pages of 30–400 KB: the 200 largest reach down to ~20 KB.
+  const pages = largestPages(quick ? 60 : 200, 0, 450_000);
+  const stack = await startBenchNpmStart("responsive");
+  const memory = sampleMemory(() => stack.pids());
+  const health: number[] = [];
+  const healthErrors: string[] = [];
+  let importing = true;
+  const poller = (async () => {
+    while (importing) {
+      const t0 = performance.now();
+      try {
+        const r = await call(stack.url, "GET", "/health");
+        if (r.status !== 200) healthErrors.push(String(r.status));
+        health.push(r.ms);
+      } catch (e) {
+        healthErrors.push(e instanceof Error ? e.message : String(e));
+      }
+      const left = HEALTH_EVERY_MS - (performance.now() - t0);
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+    }
+  })();
+  const post: number[] = [];
+  const ids: string[] = [];
+  const postErrors: string[] = [];
+  const t0 = Date.now();
+  let wallMs = 0;
+  let peak = new Map<number, number>();
+  let workerPids: number[] = [];
+  try {
+    await inParallel(pages, CLIENTS, async (page, i) => {
+      const r = await call<{ id: string }>(stack.url, "POST", "/resources", { content: distinct(page, `resp-${i}`), contentType: "text/html", title: page.name });
+      post.push(r.ms);
+      if (r.status === 202) ids.push(r.body.id);
+      else postErrors.push(String(r.status));
+    });
+    await untilAllCurrent(stack.store, ids, quick ? 600_000 : 1_500_000);
+    wallMs = Date.now() - t0;
+  } finally {
+    importing = false;
+    await poller;
+    peak = memory.stop().peak;
+    const workers = await stack.workers().catch(() => []);
+    workerPids = workers.map((w) => w.pid).filter((x): x is number => x !== null);
+    await stack.dispose();
+  }
+  const apiPeak = peak.get(stack.proc.pid);
+  const workerPeaks = workerPids.map((p) => peak.get(p));
+  const p = (xs: number[], q: number) => (xs.length ? percentile(xs, q) : Number.NaN);
+  const figures: Figure[] = [
+    { ref: "13.1", what: `POST /resources p50 / p99 during a ${pages.length}-page import (${CLIENTS} clients)`, requirement: "—", aim: "p99 ≤ 250 ms", measured: `${ms(p(post, 50))} / ${ms(p(post, 99))}`, value: round(p(post, 99)), unit: "ms", meetsAim: p(post, 99) <= 250 },
+    { ref: "13.1", what: "GET /health p50 / p99 / max during the import (every 100 ms)", requirement: "—", aim: "p99 ≤ 100 ms", measured: `${ms(p(health, 50))} / ${ms(p(health, 99))} / ${ms(Math.max(...health))}`, value: round(p(health, 99)), unit: "ms", meetsAim: p(health, 99) <= 100 },
+    { ref: "15.1", what: `import end to end with npm start's defaults (${os.availableParallelism()} workers, real delays)`, requirement: "—", aim: "—", measured: `${round(ids.length / (wallMs / 1000), 2)} docs/s`, value: round(ids.length / (wallMs / 1000), 2), unit: "docs/s" },
+    { ref: "13.1", what: "peak RSS: API process / each worker (MiB)", requirement: "—", aim: "bounded", measured: `${mib(apiPeak)} / ${workerPeaks.map(mib).join(", ")}` },
+  ];
+  notes.push(
+    `${pages.length} largest pages of the manual (${Math.round(pages.at(-1)!.bytes / 1024)}–${Math.round(pages[0]!.bytes / 1024)} KB, ${Math.round(pages.reduce((a, x) => a + x.bytes, 0) / pages.length / 1024)} KB on average), each made distinct, posted as text/html by ${CLIENTS} clients; wall time from the first POST until every document is current.`,
+    `Errors: POST ${postErrors.length}, /health ${healthErrors.length}${healthErrors.length ? ` (${[...new Set(healthErrors)].slice(0, 3).join("; ")})` : ""}.`,
+  );
+  return { title: "Responsiveness during a bulk import (npm start)", figures, details: { post: { n: post.length, p50: p(post, 50), p99: p(post, 99) }, health: { n: health.length, p50: p(health, 50), p99: p(health, 99), max: Math.max(...health) }, wallMs, postErrors, healthErrors, apiPeak, workerPeaks }, notes };
+};

@@ -1,0 +1,127 @@
+/**
+ * What a worker process under `npm start` sends to the API process, because
+ * without Redis some state lives in the API process alone:
+ *
+ * - cache invalidations: the API's in-process cache (L1) serves the reads, so
+ *   a task's invalidation must reach it before the task reports done. With
+ *   Redis the generation stamps there already reach every process, and no
+ *   forwarding is needed.
+ * - the search-result registry (which cached results a change affects) is
+ *   filled by the API's searches: a worker asks the API's.
+ * - emitted events: the API's emitter keeps the history and feeds `/metrics`,
+ *   so a worker forwards each event it emits (batched per tick) and the API
+ *   emits it again with the same id, time and correlation id.
+ */
+import type { AppConfig } from "../../../shared/src/config";
+import type { Cache, CacheStats, CacheType, InvalidationRequest, Loader } from "../../../shared/src/ports/cache";
+import { CacheUnavailableError } from "../../../shared/src/ports/cache";
+import type { Affected, ResourceChange, ResultDependency, ResultRegistry } from "../../../shared/src/ports/resultRegistry";
+import type { EmittedEvent, EventEmitter, HistorySink } from "../../../shared/src/events/emitter";
+import { TwoLayerCache } from "../../../shared/src/cache";
+import { createCaching, type Caching } from "../../../shared/src/adapters/cacheFactory";
+import { errorMessage } from "../../../shared/src/errors";
+import type { AppContext } from "../../../shared/src/app/context";
+import type { IpcPeer } from "./ipc";
+
+export const Calls = {
+  invalidate: "cache.invalidate",
+  reserve: "results.reserve",
+  record: "results.record",
+  affectedBy: "results.affectedBy",
+  runJob: "job.run",
+} as const;
+
+export const Notes = {
+  ready: "ready",
+  report: "report",
+  events: "events",
+  drain: "drain",
+} as const;
+
+/** Keeps its own L1 for what the worker reads (embeddings by content hash); invalidations also go to the API. */
+export class ForwardingCache implements Cache {
+  constructor(
+    private readonly local: Cache,
+    private readonly peer: IpcPeer,
+  ) {}
+
+  get<T>(type: CacheType, key: string): Promise<T | undefined> {
+    return this.local.get<T>(type, key);
+  }
+  set<T>(type: CacheType, key: string, value: T, options?: { tags?: string[]; ttlSeconds?: number }): Promise<void> {
+    return this.local.set(type, key, value, options);
+  }
+  getOrLoad<T>(type: CacheType, key: string, load: Loader<T>, options?: { tags?: string[]; ttlSeconds?: number }): Promise<T> {
+    return this.local.getOrLoad(type, key, load, options);
+  }
+  async invalidate(request: InvalidationRequest): Promise<void> {
+    await this.local.invalidate(request);
+    try {
+      await this.peer.call(Calls.invalidate, request);
+    } catch (e) {
+      // The caller's durable fallback (the cache-invalidation queue) takes over, as when Redis is down.
+      throw new CacheUnavailableError(`the API process did not confirm the invalidation: ${errorMessage(e)}`);
+    }
+  }
+  stats(): Promise<CacheStats> {
+    return this.local.stats();
+  }
+  close(): Promise<void> {
+    return this.local.close();
+  }
+}
+
+export class ForwardingResultRegistry implements ResultRegistry {
+  constructor(private readonly peer: IpcPeer) {}
+  reserve(key: string): Promise<string> {
+    return this.peer.call(Calls.reserve, { key });
+  }
+  async record(key: string, token: string, dependency: ResultDependency): Promise<void> {
+    await this.peer.call(Calls.record, { key, token, dependency });
+  }
+  affectedBy(change: ResourceChange): Promise<Affected[]> {
+    return this.peer.call(Calls.affectedBy, change);
+  }
+}
+
+/** The worker's caching: shared through Redis when configured, otherwise forwarded to the API process. */
+export async function workerCaching(config: AppConfig, peer: IpcPeer): Promise<Caching> {
+  if (config.cache === "off" || config.redisUrl) return createCaching(config);
+  return { cache: new ForwardingCache(new TwoLayerCache({ redis: null }), peer), searchResults: new ForwardingResultRegistry(peer) };
+}
+
+/** Worker side: sends each emitted event to the API process, batched per tick. */
+export class ForwardingHistorySink implements HistorySink {
+  #batch: EmittedEvent[] = [];
+  constructor(private readonly peer: IpcPeer) {}
+  append(event: EmittedEvent): void {
+    if (this.#batch.length === 0) setImmediate(() => this.flush());
+    this.#batch.push(event);
+  }
+  flush(): void {
+    if (this.#batch.length === 0) return;
+    const batch = this.#batch;
+    this.#batch = [];
+    void this.peer.note(Notes.events, batch);
+  }
+}
+
+/** API side: answers a worker's cache and registry calls and re-emits its events. */
+export function serveWorker(peer: IpcPeer, app: AppContext): void {
+  const registry = (): ResultRegistry => {
+    if (!app.searchResults) throw new Error("the API process keeps no search-result registry");
+    return app.searchResults;
+  };
+  peer
+    .handle<InvalidationRequest>(Calls.invalidate, (req) => app.cache.invalidate(req))
+    .handle<{ key: string }>(Calls.reserve, ({ key }) => registry().reserve(key))
+    .handle<{ key: string; token: string; dependency: ResultDependency }>(Calls.record, ({ key, token, dependency }) => registry().record(key, token, dependency))
+    .handle<ResourceChange>(Calls.affectedBy, (change) => registry().affectedBy(change))
+    .onNote<EmittedEvent[]>(Notes.events, (events) => reemit(app.emitter, events));
+}
+
+function reemit(emitter: EventEmitter, events: readonly EmittedEvent[]): void {
+  for (const e of events) {
+    void emitter.emit(e.name, e.payload, { eventId: e.eventId, priority: e.priority, correlationId: e.correlationId, timestamp: e.timestamp });
+  }
+}
