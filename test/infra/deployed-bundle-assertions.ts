@@ -175,7 +175,13 @@ export function describeDeployedBundles(ctx: SynthContext): void {
       await settle();
       h.aws.throttleBedrock(true);
       const patched = await http(api, "PATCH", `/resources/${String(created.body.id)}`, { body: { content: "Neap tides follow the quarter moons." } });
-      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      // A content PATCH is extracted by the ingestion task (202), which then announces the text.
+      expect(patched.status, JSON.stringify(patched.body)).toBe(202);
+      await h.deliver();
+      const ingestion = consumers.get("ingestion");
+      if (!ingestion) throw new Error("the ingestion consumer never ran");
+      const ingested = await h.drain(queueName("ingestion", PREFIX), async () => ingestion);
+      expect(ingested?.invocation.result?.batchItemFailures).toEqual([]);
       await h.deliver();
       const embedding = consumers.get("embedding");
       if (!embedding) throw new Error("the embedding consumer never ran");
