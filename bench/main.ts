@@ -13,6 +13,7 @@ import { freshnessBench } from "./freshness";
 import { failuresBench } from "./failures";
 import { scaleBench } from "./scale";
 import { overheadsBench } from "./overheads";
+import { searchEvalBench } from "./searchEval";
 import { killAllProcesses, repoRoot } from "../test/helpers/processes";
 import { markdownTable, textTable, type Benchmark, type BenchResult } from "./lib/report";
 
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   failures: failuresBench,
   scale: scaleBench,
   overheads: overheadsBench,
+  search: searchEvalBench,
 };
 
 interface Args {

@@ -92,7 +92,7 @@ export async function completeSwitchIfDone(ctx: AppContext, correlationId: strin
     return true;
   });
   // Every cached vector result was ranked with the old embedder.
-  if (switched) await invalidateNow(ctx, [SearchTags.vectors], correlationId);
+  if (switched) await invalidateNow(ctx, [SearchTags.vectors, SearchTags.similar], correlationId);
   return switched;
 }
 

@@ -50,16 +50,33 @@ export async function search(ctx: AppContext, input: SearchInput, options: { cou
  * writer could find it.
  */
 async function loadSearch(ctx: AppContext, key: string, parts: SearchKeyParts, control: LoadControl): Promise<SearchResult> {
+  return loadRecorded(ctx, key, control, async () => {
+    const { result, dependency } = await searchWithDependency(ctx, parts);
+    return { value: result, dependency };
+  });
+}
+
+async function loadRecorded<T>(ctx: AppContext, key: string, control: LoadControl, load: () => Promise<{ value: T; dependency: ResultDependency }>): Promise<T> {
   const registry = ctx.searchResults;
   let token: string | null = null;
   if (registry) {
     token = await registry.reserve(key).catch(() => null);
     if (token === null) control.doNotStore();
   }
-  const { result, dependency } = await searchWithDependency(ctx, parts);
+  const { value, dependency } = await load();
   // A failed record leaves the reservation, which every change counts as affected: still safe to cache.
   if (registry && token !== null) await registry.record(key, token, dependency).catch(() => undefined);
-  return result;
+  return value;
+}
+
+/** A result cached as search results are: tagged, and recorded in the registry with the resources it shows. */
+export function cachedSearchResult<T>(ctx: AppContext, key: string, tags: string[], load: () => Promise<{ value: T; shown: ShownResource[] }>): Promise<T> {
+  return ctx.cache.getOrLoad("search", key, (control) =>
+    loadRecorded(ctx, key, control, async () => {
+      const { value, shown } = await load();
+      return { value, dependency: { shown } };
+    }),
+  { tags });
 }
 
 interface WithDependency {

@@ -21,6 +21,8 @@ export const SearchTags = {
   vectors: "search:vectors",
   vectorCount: "search:vectors:count",
   syntax: "search:syntax",
+  /** On "similar" results: every vector write may bring another resource closer. */
+  similar: "search:similar",
   term: (term: string) => `search:term:${term}`,
   meta: (field: MetaField) => `search:meta:${field}`,
 } as const;

@@ -10,41 +10,51 @@ export interface Scored {
 }
 
 /**
- * Hybrid fusion: each side's scores are min-max normalised over its first
- * {@link NORMALISATION_WINDOW} hits (the best becomes 1, the window's last 0,
- * anything further down 0), then weighted and added; a resource found by one
- * side only gets that side's part. Chosen on the evaluation set over
- * reciprocal rank fusion and division by the best score (docs/search.md):
- * rank fusion flattens how far apart one side's hits are (a strong BM25 match
- * is far above the rest); min-max over a fixed window makes USE's narrow band
- * of cosines (0.3–0.6) as wide as BM25's, and a resource's fused score does
- * not depend on how many candidates were fetched beyond the window, so every
- * page of one query is cut from one ranking.
+ * Hybrid fusion: each side's scores are put on [0, 1], weighted and added; a
+ * resource found by one side only gets that side's part.
+ *
+ * - Keyword (BM25): divided by the best score. BM25 of a strong match stands
+ *   far above the rest, and dividing keeps that; it also keeps the fused
+ *   score as stable as BM25 itself when corpus statistics drift (a min-max
+ *   scale would magnify the drift by 1/(best − worst)).
+ * - Semantic (cosine): min-max over the first {@link NORMALISATION_WINDOW}
+ *   hits (the best becomes 1, the window's last 0, anything further down 0):
+ *   the encoder's cosines sit in a narrow band (0.3–0.6), which a division by
+ *   the best would leave nearly flat.
+ *
+ * Chosen on the evaluation set over reciprocal rank fusion (which flattens
+ * how far apart one side's hits are) and min-max or max scaling on both sides
+ * (docs/search.md). A resource's fused score does not depend on how many
+ * candidates were fetched beyond the window, so every page of one query is
+ * cut from one ranking.
  *
  * Best first; ties by keyword score, then id, so the order never depends on input order.
  */
 export function fuseScores(keyword: readonly Scored[], semantic: readonly Scored[], keywordWeight = KEYWORD_WEIGHT): Scored[] {
   const fused = new Map<string, { score: number; keyword: number }>();
-  const add = (list: readonly Scored[], weight: number, isKeyword: boolean) => {
-    const sorted = [...list].sort(byScoreThenId);
-    const hi = sorted[0]?.score ?? 0;
-    const lo = sorted[Math.min(sorted.length, NORMALISATION_WINDOW) - 1]?.score ?? 0;
-    for (const s of sorted) {
-      const normalised = hi > lo ? Math.max(0, (s.score - lo) / (hi - lo)) : 1;
-      const entry = fused.get(s.id) ?? { score: 0, keyword: Number.NEGATIVE_INFINITY };
-      entry.score += weight * normalised;
-      if (isKeyword) entry.keyword = s.score;
-      fused.set(s.id, entry);
-    }
+  const entry = (id: string) => {
+    let e = fused.get(id);
+    if (!e) fused.set(id, (e = { score: 0, keyword: Number.NEGATIVE_INFINITY }));
+    return e;
   };
-  add(keyword, keywordWeight, true);
-  add(semantic, 1 - keywordWeight, false);
+  const best = keyword.reduce((m, s) => Math.max(m, s.score), 0);
+  if (best > 0) {
+    for (const s of keyword) {
+      const e = entry(s.id);
+      e.score += (keywordWeight * Math.max(0, s.score)) / best;
+      e.keyword = s.score;
+    }
+  }
+  const sorted = [...semantic].sort(byScoreThenId);
+  const hi = sorted[0]?.score ?? 0;
+  const lo = sorted[Math.min(sorted.length, NORMALISATION_WINDOW) - 1]?.score ?? 0;
+  for (const s of sorted) entry(s.id).score += (1 - keywordWeight) * (hi > lo ? Math.max(0, (s.score - lo) / (hi - lo)) : 1);
   return [...fused]
     .sort(([ia, a], [ib, b]) => b.score - a.score || b.keyword - a.keyword || (ia < ib ? -1 : ia > ib ? 1 : 0))
     .map(([id, e]) => ({ id, score: e.score }));
 }
 
-/** Hits per side that min-max normalisation spans. */
+/** Semantic hits that min-max normalisation spans. */
 export const NORMALISATION_WINDOW = 50;
 /** The keyword side's weight in {@link fuseScores} (the semantic side has the rest), chosen on the evaluation set. */
 export const KEYWORD_WEIGHT = 0.65;

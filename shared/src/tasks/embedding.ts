@@ -20,6 +20,7 @@ import { replaceVectors, vectorHashes, vectorsByTextHash } from "../adapters/lib
 import { writeWithEvents } from "../app/unitOfWork";
 import { claimServingIfUnset, completeSwitchIfDone } from "../app/embedderSwitch";
 import { invalidateSearchResults } from "../app/searchInvalidation";
+import { SearchTags } from "../app/searchCaching";
 import { splitPassages, textsForMeaning } from "../domain/passages";
 import { l2NormalizeInPlace } from "../domain/vectors";
 import type { DomainEvent } from "../events/catalogue";
@@ -77,7 +78,7 @@ export const embeddingTask: TaskDefinition = {
     if (written.serving === model) {
       await invalidateSearchResults(
         app,
-        { resourceId: id, vectors: passageVectors.map((v) => v.vector), countChanged: written.countChanged },
+        { resourceId: id, vectors: passageVectors.map((v) => v.vector), countChanged: written.countChanged, alsoTags: [SearchTags.similar] },
         ctx.correlationId,
       );
     }

@@ -18,7 +18,7 @@ import { invalidateNow } from "../app/resources";
 import { passageVectorsOf } from "../app/documentVectors";
 import { servingEmbedderId } from "../app/embedderSwitch";
 import { copyVectors } from "../adapters/libsql/passageRows";
-import { ALL_SEARCH_TAGS } from "../app/searchCaching";
+import { ALL_SEARCH_TAGS, SearchTags } from "../app/searchCaching";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 import type { DomainEvent } from "../events/catalogue";
 import type { TaskDefinition, TaskRunContext } from "./types";
@@ -162,6 +162,6 @@ async function invalidateForCopiedVector(app: AppContext, id: string, correlatio
   const vectors = await servingEmbedderId(app)
     .then((model) => passageVectorsOf(app, id, model))
     .catch(() => undefined);
-  if (vectors) await invalidateSearchResults(app, { resourceId: id, vectors, countChanged: true }, correlationId);
+  if (vectors) await invalidateSearchResults(app, { resourceId: id, vectors, countChanged: true, alsoTags: [SearchTags.similar] }, correlationId);
   else await invalidateNow(app, ALL_SEARCH_TAGS, correlationId);
 }
