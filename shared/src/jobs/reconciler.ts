@@ -57,15 +57,15 @@ export type LagRow = Pick<
 
 /**
  * Which data of a resource are behind its revisions, ignoring time. Failed
- * ingestion is final: nothing to derive. Vectors of another embedder than the
- * configured one (`embedder`) are stale too: that is how a change of
- * embedder re-embeds the library in the background.
+ * ingestion is final: nothing to derive. Vectors recorded as made by another
+ * embedder than the configured one (`embedder`) are stale too: that is how a
+ * change of embedder re-embeds the library in the background.
  */
 export function staleData(row: LagRow, embedder?: string): ReconciledDatum[] {
   if (row.ingestionStatus === "pending" || row.ingestionStatus === "processing") return ["ingestion"];
   if (row.ingestionStatus !== "completed") return [];
   const out: ReconciledDatum[] = [];
-  if (row.embeddedRevision < row.contentRevision || (embedder !== undefined && row.embeddedModel !== embedder)) out.push("embedding");
+  if (row.embeddedRevision < row.contentRevision || (embedder !== undefined && row.embeddedModel !== null && row.embeddedModel !== embedder)) out.push("embedding");
   if (row.indexedRevision < row.revision) out.push("searchIndex");
   if (row.qualityRevision < row.revision) out.push("quality");
   if (row.classifiedRevision < row.contentRevision) out.push("classification");
@@ -128,7 +128,7 @@ const staleSql = (embedder: string) => sql`(
   ${resources.ingestionStatus} IN ('pending', 'processing')
   OR (${resources.ingestionStatus} = 'completed' AND (
     ${resources.embeddedRevision} < ${resources.contentRevision}
-    OR ${resources.embeddedModel} IS NOT ${embedder}
+    OR (${resources.embeddedModel} IS NOT NULL AND ${resources.embeddedModel} != ${embedder})
     OR ${resources.indexedRevision} < ${resources.revision}
     OR ${resources.qualityRevision} < ${resources.revision}
     OR ${resources.classifiedRevision} < ${resources.contentRevision}

@@ -27,13 +27,14 @@ import type { DomainEvent } from "../events/catalogue";
 import { sha256 } from "../util/ids";
 import type { AppContext } from "../app/context";
 import type { TaskDefinition } from "./types";
+import { TransientError } from "../errors";
 
 /** Texts actually sent to the embedder (tests and benchmarks read it). */
 export const embeddingComputations = { count: 0, texts: 0 };
 
 function payloadOf(event: DomainEvent) {
   const p = event.payload as { resourceId: string; contentRevision: number; metadataRevision?: number };
-  return { id: p.resourceId, contentRevision: p.contentRevision, metadataRevision: p.metadataRevision };
+  return { id: p.resourceId, contentRevision: p.contentRevision, metadataRevision: p.metadataRevision, forMetadata: event.name === "resource.metadata_changed" };
 }
 
 export const embeddingTask: TaskDefinition = {
@@ -41,15 +42,18 @@ export const embeddingTask: TaskDefinition = {
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
-    const { id, contentRevision, metadataRevision } = payloadOf(event);
+    const { id, contentRevision, metadataRevision, forMetadata } = payloadOf(event);
     const { app } = ctx;
     const model = app.embedder.id;
     const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
     if (!row) return { status: "skipped", reason: "resource deleted" };
-    if (row.contentRevision > contentRevision || (metadataRevision !== undefined && row.metadataRevision > metadataRevision)) {
-      return { status: "skipped", reason: `superseded by content revision ${row.contentRevision}`, revision: contentRevision };
+    if (row.contentRevision > contentRevision) return { status: "skipped", reason: `superseded by content revision ${row.contentRevision}`, revision: contentRevision };
+    if (metadataRevision !== undefined && row.metadataRevision > metadataRevision) {
+      return { status: "skipped", reason: `superseded by metadata revision ${row.metadataRevision}`, revision: contentRevision };
     }
     if (!row.content || !row.contentHash) return { status: "skipped", reason: "no content yet" };
+    // A new title while the content still waits for its embedding: that embedding reads the title too.
+    if (forMetadata && row.embeddedRevision < row.contentRevision) return { status: "skipped", reason: "content embedding pending; it embeds the current title" };
 
     const texts = textsForMeaning(row.title, splitPassages(row.content)).map((t) => ({ ...t, textHash: sha256(`${t.text}`) }));
     const stored = await vectorHashes(app.store.db, id, model);
@@ -65,7 +69,8 @@ export const embeddingTask: TaskDefinition = {
     // 1. Store the vectors, if the text is still the one embedded (otherwise the newer message will).
     const written = await app.store.write(async (tx) => {
       const current = await tx.query.resources.findFirst({ columns: { contentRevision: true, title: true }, where: eq(resources.id, id) });
-      if (current?.contentRevision !== row.contentRevision || current.title !== row.title) return null;
+      if (current?.contentRevision !== row.contentRevision) return null;
+      if (current.title !== row.title) return "title changed" as const;
       const serving = await claimServingIfUnset(tx, model);
       const hadVectors = (await vectorHashes(tx, id, model)).size > 0;
       await replaceVectors(tx, { id, contentRevision: row.contentRevision, contentHash: row.contentHash! }, model, passageVectors, documentVector);
@@ -73,6 +78,8 @@ export const embeddingTask: TaskDefinition = {
       return { serving, countChanged: !hadVectors || row.embeddedRevision === 0 };
     });
     if (!written) return { status: "skipped", reason: "content changed while embedding" };
+    // The title's own message may already have passed (and skipped, the content being unembedded): try again.
+    if (written === "title changed") throw new TransientError("title changed while embedding");
 
     // 2. Rankings read the serving embedder's vectors only: those of another change no cached result.
     if (written.serving === model) {
