@@ -23,6 +23,8 @@ CREATE VIRTUAL TABLE `passages_fts` USING fts5(
 --> statement-breakpoint
 -- Custom: one vector per embedded passage and embedder. Vectors of two embedders coexist while the
 -- library is re-embedded; a ranking reads one embedder's only (the serving one, search_state).
+-- No DiskANN index: its inserts dominated an import, and the semantic scan runs in memory
+-- (shared/src/app/passageVectorIndex.ts).
 -- `ordinal` -1 is the document's title. `text_hash` (sha256 of the text embedded) lets a re-embedding
 -- reuse the vectors of texts that did not change (an edit to one passage, a new title, a duplicate).
 CREATE TABLE `passage_vectors` (
@@ -38,8 +40,7 @@ CREATE TABLE `passage_vectors` (
 CREATE UNIQUE INDEX `passage_vectors_resource_idx` ON `passage_vectors` (`resource_id`, `model`, `ordinal`);
 --> statement-breakpoint
 CREATE INDEX `passage_vectors_model_idx` ON `passage_vectors` (`model`, `text_hash`);
---> statement-breakpoint
-CREATE INDEX `passage_vectors_vector_idx` ON `passage_vectors` (libsql_vector_idx(`vector`, 'metric=cosine'));
+
 --> statement-breakpoint
 -- Custom: document vectors keep one row per resource AND embedder (was: per resource), for the same reason.
 CREATE TABLE `resource_embeddings_new` (
