@@ -9,9 +9,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { repoRoot } from "../test/helpers/processes";
-import { modeTable, runSearchEval } from "./searchEval";
 
+// Before any module that reads it is loaded (the logger reads it once).
 process.env.LOG_LEVEL ??= "silent";
+const { modeTable, runSearchEval } = await import("./searchEval");
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, questions: { type: "string" }, embedder: { type: "string" } } });
 const embedder = values.embedder === "lexical" ? "lexical" : "encoder";
 const started = new Date();
