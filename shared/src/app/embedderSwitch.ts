@@ -97,7 +97,9 @@ export async function completeSwitchIfDone(ctx: AppContext, correlationId: strin
 }
 
 async function hasOtherVectors(ctx: Pick<AppContext, "store">, model: string): Promise<boolean> {
-  // Two index range probes, not a scan.
-  const rows = await ctx.store.db.all(sql`SELECT 1 FROM passage_vectors WHERE model < ${model} OR model > ${model} LIMIT 1`);
+  // Index range probes, not scans.
+  const rows = await ctx.store.db.all(sql`
+    SELECT 1 FROM passage_vectors WHERE model < ${model} OR model > ${model}
+    UNION ALL SELECT 1 FROM resource_embeddings WHERE model < ${model} OR model > ${model} LIMIT 1`);
   return rows.length > 0;
 }

@@ -100,7 +100,8 @@ export const embeddingTask: TaskDefinition = {
       return res.rowsAffected > 0;
     });
     if (!confirmed) return { status: "skipped", reason: "content changed while embedding" };
-    if (written.serving !== model) await completeSwitchIfDone(app, ctx.correlationId);
+    // Finishes a change of embedder (or clears vectors an older version left): two index probes when there is none.
+    await completeSwitchIfDone(app, ctx.correlationId);
     return { status: "succeeded", revision: row.contentRevision };
   },
 };
