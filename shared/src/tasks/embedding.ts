@@ -48,7 +48,8 @@ export const embeddingTask: TaskDefinition = {
     const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
     if (!row) return { status: "skipped", reason: "resource deleted" };
     if (row.contentRevision > contentRevision) return { status: "skipped", reason: `superseded by content revision ${row.contentRevision}`, revision: contentRevision };
-    if (metadataRevision !== undefined && row.metadataRevision > metadataRevision) {
+    // A content message embeds the title as it is when it runs: only a title message is superseded by a newer title.
+    if (forMetadata && metadataRevision !== undefined && row.metadataRevision > metadataRevision) {
       return { status: "skipped", reason: `superseded by metadata revision ${row.metadataRevision}`, revision: contentRevision };
     }
     if (!row.content || !row.contentHash) return { status: "skipped", reason: "no content yet" };
