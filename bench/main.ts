@@ -17,6 +17,7 @@ import { responsivenessBench } from "./responsiveness";
 import { workerScalingBench } from "./workerScaling";
 import { memoryBurstBench } from "./memoryBurst";
 import { loadTestBench } from "./loadTest";
+import { searchEvalBench } from "./searchEval";
 import { killAllProcesses, repoRoot } from "../test/helpers/processes";
 import { markdownTable, textTable, type Benchmark, type BenchResult } from "./lib/report";
 
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   "worker-scaling": workerScalingBench,
   "memory-burst": memoryBurstBench,
   "load-test": loadTestBench,
+  search: searchEvalBench,
 };
 
 interface Args {

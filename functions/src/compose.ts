@@ -4,20 +4,22 @@
  * from Secrets Manager; everything else from the environment CDK sets.
  */
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { loadConfig } from "../../shared/src/config";
+import { ConfigError, loadConfig } from "../../shared/src/config";
 import { Store } from "../../shared/src/adapters/libsql/store";
 import { EventBridgeBus } from "../../shared/src/adapters/aws/eventBridgeBus";
 import { readSecretField } from "../../shared/src/adapters/aws/secrets";
-import { createEmbedder } from "../../shared/src/adapters/embedders";
+import { createEmbedder, embedderWithId } from "../../shared/src/adapters/embedders";
 import { EventEmitter } from "../../shared/src/events/emitter";
 import { OutboxRelay } from "../../shared/src/outbox/outbox";
 import { applyRouteOverrides, routes } from "../../shared/src/events/routing";
 import type { AppContext } from "../../shared/src/app/context";
+import type { Embedder } from "../../shared/src/ports/embedder";
 import { createCaching } from "../../shared/src/adapters/cacheFactory";
 import { withAwsObservability } from "../../shared/src/observability/awsRuntime";
 import { reportingThrottling } from "../../shared/src/observability/embedderThrottling";
 
 let app: Promise<AppContext> | undefined;
+const otherEmbedders = new Map<string, Embedder | undefined>();
 
 async function build(): Promise<AppContext> {
   const env: Record<string, string | undefined> = { ...process.env, RUNTIME: "aws" };
@@ -27,6 +29,9 @@ async function build(): Promise<AppContext> {
     env.LIBSQL_AUTH_TOKEN = await readSecretField(process.env.LIBSQL_SECRET_ARN, "authToken");
   }
   const config = loadConfig(env);
+  // The sentence encoder is not bundled into functions (its model and TensorFlow.js are local only).
+  if (config.embedder === "encoder") throw new ConfigError("EMBEDDER=encoder runs locally only; on AWS use bedrock (or lexical)");
+  const embedderOptions = { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } };
   const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken });
   await store.migrate();
   const emitter = EventEmitter.shared();
@@ -37,7 +42,14 @@ async function build(): Promise<AppContext> {
     store,
     ...(await createCaching(config)),
     // Throttling by the model is a degraded mode (the task retries later): counted as a metric.
-    embedder: reportingThrottling(createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } })),
+    embedder: reportingThrottling(createEmbedder(config.embedder, embedderOptions)),
+    embedderById: (id) => {
+      if (!otherEmbedders.has(id)) {
+        const other = embedderWithId(id, embedderOptions);
+        otherEmbedders.set(id, other && reportingThrottling(other));
+      }
+      return otherEmbedders.get(id);
+    },
     emitter,
     relay: new OutboxRelay(store, bus, emitter),
     routes: applyRouteOverrides(routes, config.routeOverrides),

@@ -21,7 +21,7 @@ import { InlineBus } from "../../shared/src/adapters/local/inlineBus";
 import { QueuePoller } from "../../shared/src/adapters/local/poller";
 import { EventEmitter } from "../../shared/src/events/emitter";
 import { OutboxRelay } from "../../shared/src/outbox/outbox";
-import { createEmbedder } from "../../shared/src/adapters/embedders";
+import { createLocalEmbedders } from "./embedders";
 import { createSqsConsumer } from "../../shared/src/tasks/sqsConsumer";
 import { taskFor } from "../../shared/src/tasks/registry";
 import type { AppContext } from "../../shared/src/app/context";
@@ -88,13 +88,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const topology = await ensureQueues(sqs, routes, config.queuePrefix);
 
   const { cache, searchResults } = options.caching ?? (await createCaching(config));
-  const embedder = createEmbedder(config.embedder, { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } });
+  const embedders = createLocalEmbedders(config);
   const emitter = EventEmitter.shared();
   const inline = config.taskMode === "inline" ? new InlineBus(routes) : undefined;
   const bus: EventBus = inline ?? new LocalBus(sqs, routes, topology);
   const relay = new OutboxRelay(store, bus, emitter);
   const popularity = new PopularityCounter(store);
-  const app: AppContext = { config, store, cache, searchResults, embedder, emitter, relay, routes, popularity };
+  const app: AppContext = { config, store, cache, searchResults, embedder: embedders.embedder, embedderById: embedders.embedderById, emitter, relay, routes, popularity };
   inline?.attach(app);
 
   const pollers: QueuePoller[] = [];
@@ -172,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       await stopWorkers();
       await cache.close();
+      await embedders.close();
       await monitoring?.stop();
       sqs.destroy();
       await fauxqs?.stop();

@@ -35,7 +35,8 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("alexandria"),
   SQS_ENDPOINT: z.string().optional(),
   AWS_REGION: z.string().default("us-east-1"),
-  EMBEDDER: z.enum(["local", "bedrock"]).default("local"),
+  /** `encoder`: the offline sentence encoder (local default); `lexical`: feature hashing (tiny machines); `bedrock`: Titan (AWS default). */
+  EMBEDDER: z.enum(["encoder", "lexical", "bedrock"]).optional(),
   BEDROCK_MODEL_ID: z.string().default("amazon.titan-embed-text-v2:0"),
   ALLOW_FILE_URLS: bool.optional(),
   FILE_ALLOWED_DIRS: z.string().optional(),
@@ -82,7 +83,7 @@ export interface AppConfig {
   queuePrefix: string;
   sqsEndpoint: string | undefined;
   awsRegion: string;
-  embedder: "local" | "bedrock";
+  embedder: "encoder" | "lexical" | "bedrock";
   bedrockModelId: string;
   fetch: {
     allowFileUrls: boolean;
@@ -137,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: e.QUEUE_PREFIX,
     sqsEndpoint: e.SQS_ENDPOINT,
     awsRegion: e.AWS_REGION,
-    embedder: e.EMBEDDER,
+    embedder: e.EMBEDDER ?? (e.RUNTIME === "aws" ? "bedrock" : "encoder"),
     bedrockModelId: e.BEDROCK_MODEL_ID,
     fetch: {
       allowFileUrls,

@@ -30,8 +30,9 @@ docs.push({
   text: "",
 });
 
+/** Whole words a reader would type: letter-only tokens of four letters or more (not pieces of "eyJ2ZXJzaW9u…" base64). */
 function words(text: string): string[] {
-  return text.toLowerCase().match(/[a-z]{4,}/g) ?? [];
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => /^[a-z]{4,}$/.test(w));
 }
 
 /**

@@ -12,11 +12,24 @@ afterAll(() => db.close());
 
 describe("safe FTS5 queries", () => {
   it("turns operators, column filters and stray symbols into plain words", () => {
-    expect(toFtsQuery('title:x AND (y OR "z')).toBe('"title" "x" "and" "y" "or" "z"');
+    expect(toFtsQuery('title:x AND (y OR "z', "all")).toBe('"title" "x" "y" "z"');
     expect(toFtsQuery("NEAR(")).toBe('"near"');
     expect(toFtsQuery("* ^ ( ) \u0000")).toBeNull();
-    expect(toFtsQuery("a b", "any")).toBe('"a" OR "b"');
+    expect(toFtsQuery("cats dogs")).toBe('"cats" OR "dogs"');
     expect(normalizeQuery("  Hello,   WORLD! ")).toBe("hello world");
+  });
+
+  it("reads questions: stop words leave the match, unless nothing else is left", () => {
+    expect(toFtsQuery("How do I make a column unique?")).toBe('"make" OR "column" OR "unique"');
+    expect(toFtsQuery("to be or not to be")).toBe('"to" OR "be" OR "or" OR "not"');
+    expect(normalizeQuery("How do I make a column UNIQUE?")).toBe("how do i make a column unique");
+  });
+
+  it("keeps phrases and prefixes as the only syntax", () => {
+    expect(toFtsQuery('the "unique constraint" on index*')).toBe('"unique constraint" OR "index"*');
+    expect(normalizeQuery('the "Unique  Constraint" on Index*')).toBe('the "unique constraint" on index*');
+    expect(normalizeQuery(normalizeQuery('a "b c" d*'))).toBe(normalizeQuery('a "b c" d*'));
+    expect(toFtsQuery('x* "unclosed phrase')).toBe('"x" OR "unclosed" OR "phrase"');
   });
 
   it("never makes MATCH fail, whatever the user typed (property)", async () => {

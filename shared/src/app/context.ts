@@ -22,7 +22,14 @@ export interface AppContext {
    * every re-embedding invalidates every cached semantic and hybrid result.
    */
   searchResults?: ResultRegistry;
+  /** The configured embedder: new vectors are made with it. */
   embedder: Embedder;
+  /**
+   * Another embedder by id, when this process can run it: while the library is
+   * re-embedded after a change of embedder, queries are embedded with the one
+   * whose vectors still serve (app/embedderSwitch.ts).
+   */
+  embedderById?: (id: string) => Embedder | undefined;
   emitter: EventEmitter;
   relay: OutboxRelay;
   /** The routing table in force (requirement values, or test overrides). */

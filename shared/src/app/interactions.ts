@@ -11,7 +11,7 @@ import { buildProfile, rankCandidates, type Interaction } from "../domain/recomm
 import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
 import { invalidateNow } from "./resources";
-import { nearest } from "./search";
+import { nearest } from "./documentVectors";
 
 export const PROFILE_REFRESH_EVERY = 10;
 /** Interactions a profile is built from (the most recent). */

@@ -9,6 +9,7 @@ import type { CategoryId } from "../domain/taxonomy";
 import { NotFoundError } from "../errors";
 import type { AppContext } from "./context";
 import { categoriesOf, invalidateNow } from "./resources";
+import { SearchTags } from "./searchCaching";
 
 /** Replaces the resource's manual categories (an empty list removes them). */
 export async function setManualCategories(ctx: AppContext, id: string, chosen: readonly CategoryId[], correlationId: string) {
@@ -24,6 +25,7 @@ export async function setManualCategories(ctx: AppContext, id: string, chosen: r
     }
   });
   // The resource view lists categories and is cached: the answer must not be followed by an old read.
-  await invalidateNow(ctx, [`resource:${id}`], correlationId);
+  // Search results that filter or count by categories are cached too (app/searchCaching.ts).
+  await invalidateNow(ctx, [`resource:${id}`, SearchTags.meta("categories")], correlationId);
   return { id, categories: await categoriesOf(ctx, id) };
 }

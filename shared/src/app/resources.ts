@@ -13,6 +13,7 @@ import { logger } from "../observability/logger";
 import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
 import { ALL_SEARCH_TAGS } from "./searchCaching";
+import { deletePassages, deleteVectors } from "../adapters/libsql/passageRows";
 
 export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
 
@@ -164,7 +165,8 @@ export async function deleteResource(ctx: AppContext, id: string, correlationId:
   await writeWithEvents(ctx, correlationId, async (tx, emit) => {
     await tx.delete(resources).where(eq(resources.id, id));
     await tx.run(sql`DELETE FROM resources_fts WHERE resource_id = ${id}`);
-    await tx.run(sql`DELETE FROM resource_embeddings WHERE resource_id = ${id}`);
+    await deletePassages(tx, id);
+    await deleteVectors(tx, id);
     await tx.delete(citations).where(eq(citations.sourceId, id));
     await tx.update(citations).set({ targetId: null }).where(eq(citations.targetId, id));
     await tx.delete(resourceKeys).where(eq(resourceKeys.resourceId, id));

@@ -1,54 +1,45 @@
 /**
- * Search in one store (DESIGN.md §2.11): keyword = FTS5 BM25 over a safe query,
- * semantic = libSQL `vector_top_k`, hybrid = reciprocal rank fusion of both.
+ * Search in one store (DESIGN.md §2.11, docs/search.md): keyword = FTS5 BM25
+ * over the query's content words (searchKeyword.ts), semantic = passage
+ * vectors of the serving embedder (searchSemantic.ts), hybrid = both fused
+ * by normalised scores (domain/ranking.ts). Hits show their best passage
+ * (searchSnippets.ts); filters and facets come from searchFilters.ts.
  *
  * Results are cached so that a change invalidates only the results it can
- * alter (docs/caching.md, "Search results"): results carry a tag per query
- * term (an index update invalidates the terms whose counts changed), and are
- * recorded in `ctx.searchResults` with the resources they list and, for
- * vector results, the similarity a newcomer needs to enter them.
+ * alter (docs/caching.md, "Search results"): results carry tags (query terms,
+ * the metadata they filter or count by), and are recorded in
+ * `ctx.searchResults` with the resources they show and, for vector results,
+ * the candidates a newcomer would have to beat.
  */
-import { sql } from "drizzle-orm";
-import { normalizeQuery, queryTokens, toFtsQuery } from "../domain/ftsQuery";
-import { fuseRanks, roundScore as round } from "../domain/ranking";
+import { normalizeQuery, queryText } from "../domain/ftsQuery";
+import { fuseScores, KEYWORD_WEIGHT } from "../domain/ranking";
 import type { LoadControl } from "../ports/cache";
+import type { Embedder } from "../ports/embedder";
 import type { ResultDependency, ShownResource } from "../ports/resultRegistry";
 import { sha256 } from "../util/ids";
 import type { AppContext } from "./context";
+import { servingEmbedder } from "./embedderSwitch";
 import { searchKey, searchTags, shownDigest, type SearchKeyParts } from "./searchCaching";
+import { facetCounts } from "./searchFilters";
+import { keywordMatches, keywordMatchIds, keywordRanking, keywordScoreOf } from "./searchKeyword";
+import { embeddedCount, semanticCandidateOf, semanticRanking, type SemanticCandidate } from "./searchSemantic";
+import { showHits, type ToShow } from "./searchSnippets";
+import type { SearchFilters, SearchHit, SearchInput, SearchResult } from "./searchTypes";
 
-export type SearchMode = "keyword" | "semantic" | "hybrid";
+export type { SearchFilters, SearchHit, SearchInput, SearchMode, SearchResult } from "./searchTypes";
 
-export interface SearchHit {
-  id: string;
-  title: string | null;
-  score: number;
-  snippet: string;
-}
-
-export interface SearchResult {
-  results: SearchHit[];
-  total: number;
-}
-
-export interface SearchInput {
-  q: string;
-  mode: SearchMode;
-  limit: number;
-  offset: number;
-}
-
-/** Candidates each ranker contributes to hybrid fusion, and the semantic search ceiling. */
-const CANDIDATES = 100;
+/** Candidates the semantic side contributes to hybrid fusion (and to its facets). */
+export const CANDIDATES = 100;
 
 export async function search(ctx: AppContext, input: SearchInput, options: { count?: boolean } = {}): Promise<SearchResult> {
   const normalized = normalizeQuery(input.q);
   if (!normalized) return { results: [], total: 0 };
   if (options.count !== false) ctx.popularity?.queryRun(normalized, input.mode);
-  const key = searchKey({ ...input, q: normalized });
+  const parts: SearchKeyParts = { mode: input.mode, limit: input.limit, offset: input.offset, filters: input.filters ?? {}, facets: input.facets ?? false, q: normalized };
+  const key = searchKey(parts);
   const t0 = performance.now();
-  const tags = await searchTags(input.mode, normalized, ctx.store.terms);
-  const result = await ctx.cache.getOrLoad("search", key, (control) => loadSearch(ctx, key, input, control), { tags });
+  const tags = await searchTags(parts, ctx.store.terms);
+  const result = await ctx.cache.getOrLoad("search", key, (control) => loadSearch(ctx, key, parts, control), { tags });
   void ctx.emitter.emit("search.performed", { mode: input.mode, resultCount: result.results.length, tookMs: performance.now() - t0 });
   return result;
 }
@@ -58,59 +49,34 @@ export async function search(ctx: AppContext, input: SearchInput, options: { cou
  * recorded after. Without a reservation the result is not cached, since no
  * writer could find it.
  */
-async function loadSearch(ctx: AppContext, key: string, input: SearchInput, control: LoadControl): Promise<SearchResult> {
+async function loadSearch(ctx: AppContext, key: string, parts: SearchKeyParts, control: LoadControl): Promise<SearchResult> {
+  return loadRecorded(ctx, key, control, async () => {
+    const { result, dependency } = await searchWithDependency(ctx, parts);
+    return { value: result, dependency };
+  });
+}
+
+async function loadRecorded<T>(ctx: AppContext, key: string, control: LoadControl, load: () => Promise<{ value: T; dependency: ResultDependency }>): Promise<T> {
   const registry = ctx.searchResults;
   let token: string | null = null;
   if (registry) {
     token = await registry.reserve(key).catch(() => null);
     if (token === null) control.doNotStore();
   }
-  const { result, dependency } = await searchWithDependency(ctx, input);
+  const { value, dependency } = await load();
   // A failed record leaves the reservation, which every change counts as affected: still safe to cache.
   if (registry && token !== null) await registry.record(key, token, dependency).catch(() => undefined);
-  return result;
+  return value;
 }
 
-/** BM25 with column weights (resource_id, title, description, body), higher is better. */
-const KEYWORD_SCORE = sql.raw("-bm25(resources_fts, 0.0, 8.0, 3.0, 1.0)");
-const KEYWORD_SNIPPET = sql.raw("snippet(resources_fts, 3, '[', ']', '…', 24)");
-
-interface Row {
-  id: string;
-  title: string | null;
-  score: number;
-  snippet: string;
-}
-
-export async function keywordSearch(ctx: AppContext, q: string, limit: number, offset: number): Promise<SearchResult> {
-  // Precise first (every word); if nothing matches, any word.
-  for (const mode of ["all", "any"] as const) {
-    const match = toFtsQuery(q, mode);
-    if (!match) return { results: [], total: 0 };
-    const [countRow] = await ctx.store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM resources_fts WHERE resources_fts MATCH ${match}`);
-    const total = Number(countRow?.n ?? 0);
-    if (total === 0) continue;
-    const rows = await ctx.store.db.all<Row>(sql`
-      SELECT f.resource_id AS id, r.title AS title, ${KEYWORD_SCORE} AS score, ${KEYWORD_SNIPPET} AS snippet
-      FROM resources_fts f JOIN resources r ON r.id = f.resource_id
-      WHERE resources_fts MATCH ${match}
-      ORDER BY score DESC
-      LIMIT ${limit} OFFSET ${offset}`);
-    return { results: rows.map(toHit), total };
-  }
-  return { results: [], total: 0 };
-}
-
-export async function embedQuery(ctx: AppContext, q: string): Promise<number[]> {
-  // Query vectors are cached like content vectors: by hash of the text.
-  return ctx.cache.getOrLoad("embedding", `q:${ctx.embedder.id}:${sha256(q)}`, async () => {
-    const [vector] = await ctx.embedder.embed([q]);
-    return Array.from(vector ?? []);
-  });
-}
-
-export async function semanticSearch(ctx: AppContext, q: string, limit: number, offset: number): Promise<SearchResult> {
-  return (await semanticWithDependency(ctx, q, limit, offset)).result;
+/** A result cached as search results are: tagged, and recorded in the registry with the resources it shows. */
+export function cachedSearchResult<T>(ctx: AppContext, key: string, tags: string[], load: () => Promise<{ value: T; shown: ShownResource[] }>): Promise<T> {
+  return ctx.cache.getOrLoad("search", key, (control) =>
+    loadRecorded(ctx, key, control, async () => {
+      const { value, shown } = await load();
+      return { value, dependency: { shown } };
+    }),
+  { tags });
 }
 
 interface WithDependency {
@@ -118,106 +84,109 @@ interface WithDependency {
   dependency: ResultDependency;
 }
 
-function searchWithDependency(ctx: AppContext, { q, mode, limit, offset }: SearchInput): Promise<WithDependency> {
-  if (mode === "keyword") return keywordWithDependency(ctx, q, limit, offset);
-  if (mode === "semantic") return semanticWithDependency(ctx, q, limit, offset);
-  return hybridWithDependency(ctx, q, limit, offset);
+/** A search computed now, without the cache (tests compare cached answers with it). */
+export async function searchUncached(ctx: AppContext, input: SearchInput): Promise<SearchResult> {
+  const q = normalizeQuery(input.q);
+  if (!q) return { results: [], total: 0 };
+  const parts = { mode: input.mode, limit: input.limit, offset: input.offset, filters: input.filters ?? {}, facets: input.facets ?? false, q };
+  return (await searchWithDependency(ctx, parts)).result;
 }
 
-async function keywordWithDependency(ctx: AppContext, q: string, limit: number, offset: number): Promise<WithDependency> {
-  const result = await keywordSearch(ctx, q, limit, offset);
-  return { result, dependency: { shown: result.results.map((hit) => shownAs(hit, "keyword", true)) } };
+export const keywordSearch = (ctx: AppContext, q: string, limit: number, offset: number, filters?: SearchFilters) =>
+  searchUncached(ctx, { q, mode: "keyword", limit, offset, filters });
+export const semanticSearch = (ctx: AppContext, q: string, limit: number, offset: number, filters?: SearchFilters) =>
+  searchUncached(ctx, { q, mode: "semantic", limit, offset, filters });
+export const hybridSearch = (ctx: AppContext, q: string, limit: number, offset: number, filters?: SearchFilters) =>
+  searchUncached(ctx, { q, mode: "hybrid", limit, offset, filters });
+
+function searchWithDependency(ctx: AppContext, parts: SearchKeyParts): Promise<WithDependency> {
+  if (parts.mode === "keyword") return keywordWithDependency(ctx, parts);
+  if (parts.mode === "semantic") return semanticWithDependency(ctx, parts);
+  return hybridWithDependency(ctx, parts);
 }
 
-async function semanticWithDependency(ctx: AppContext, q: string, limit: number, offset: number): Promise<WithDependency> {
-  const vector = await embedQuery(ctx, q);
-  const k = Math.min(CANDIDATES, offset + limit);
-  const rows = await nearest(ctx, vector, k);
-  const page = rows.slice(offset, offset + limit);
-  const snippets = await contentSnippets(ctx, page.map((r) => r.id), queryTokens(q));
-  const result = {
-    results: page.map((r) => ({ id: r.id, title: r.title, score: round(r.score), snippet: snippets.get(r.id) ?? "" })),
-    total: rows.length < k ? rows.length : await embeddedCount(ctx),
-  };
+async function keywordWithDependency(ctx: AppContext, { q, limit, offset, filters, facets }: SearchKeyParts): Promise<WithDependency> {
+  const { ranked, total } = await keywordRanking(ctx, q, filters, limit, offset);
+  const results = await showHits(ctx, q, ranked.map((r) => ({ ...r, via: "keyword" as const })));
+  const result: SearchResult = { results, total };
+  if (facets) result.facets = await facetCounts(ctx, await keywordMatchIds(ctx, q, filters));
+  return { result, dependency: { shown: results.map((hit) => shownAs(hit, "keyword", true)) } };
+}
+
+/** The query's vector by the serving embedder, and that embedder; null when this process cannot run it. */
+async function queryVector(ctx: AppContext, q: string): Promise<{ vector: number[]; model: string } | null> {
+  const embedder = await servingEmbedder(ctx);
+  if (!embedder) return null;
+  return { vector: await embedQuery(ctx, embedder, queryText(q)), model: embedder.id };
+}
+
+export async function embedQuery(ctx: AppContext, embedder: Embedder, text: string): Promise<number[]> {
+  // Query vectors are cached like content vectors: by hash of the text and the embedder.
+  return ctx.cache.getOrLoad("embedding", `q:${embedder.id}:${sha256(text)}`, async () => {
+    const [vector] = await embedder.embed([text]);
+    return Array.from(vector ?? []);
+  });
+}
+
+async function semanticWithDependency(ctx: AppContext, { q, limit, offset, filters, facets }: SearchKeyParts): Promise<WithDependency> {
+  const query = await queryVector(ctx, q);
+  const k = offset + limit;
+  const candidates = query ? await semanticRanking(ctx, query.vector, query.model, filters, k) : [];
+  const page = candidates.slice(offset, offset + limit);
+  const results = await showHits(ctx, q, page.map(byMeaning));
+  const total = candidates.length < k ? candidates.length : await embeddedCount(ctx, query!.model, filters);
+  const result: SearchResult = { results, total };
+  if (facets && query) {
+    // Facets count the nearest CANDIDATES (everything is "similar" to some degree: counting all would describe the library, not the answer).
+    const nearest = k >= CANDIDATES ? candidates.slice(0, CANDIDATES) : await semanticRanking(ctx, query.vector, query.model, filters, CANDIDATES);
+    result.facets = await facetCounts(ctx, nearest.map((c) => c.id));
+  } else if (facets) {
+    result.facets = await facetCounts(ctx, []);
+  }
   return {
     result,
     dependency: {
-      shown: result.results.map((hit) => shownAs(hit, "vector", true)),
-      vector: { query: vector, candidates: rows.map((r) => ({ id: r.id, score: r.score })), wanted: k },
+      shown: results.map((hit) => shownAs(hit, "vector", true)),
+      vector: query ? { query: query.vector, candidates: candidates.map((c) => ({ id: c.id, score: c.score })), wanted: k } : undefined,
     },
   };
 }
 
-/** The stored vector of a resource, if it has one. */
-export async function storedVector(ctx: AppContext, id: string): Promise<number[] | undefined> {
-  const [row] = await ctx.store.db.all<{ v: string }>(sql`SELECT vector_extract(vector) AS v FROM resource_embeddings WHERE resource_id = ${id}`);
-  return row ? (JSON.parse(row.v) as number[]) : undefined;
-}
-
-/**
- * Below this many vectors a full scan is cheap (about 1 µs per vector), exact,
- * and deterministic; DiskANN is approximate and, after vectors are replaced,
- * can miss some neighbours entirely.
- */
-export const EXACT_SCAN_LIMIT = 5_000;
-
-/** Resources nearest to `vector` by cosine similarity (score = 1 - distance). */
-export async function nearest(ctx: AppContext, vector: number[], k: number): Promise<Array<{ id: string; title: string | null; score: number }>> {
-  if (k <= 0) return [];
-  const json = JSON.stringify(vector);
-  const score = sql`1 - vector_distance_cos(e.vector, vector32(${json}))`;
-  if ((await embeddedCount(ctx)) <= EXACT_SCAN_LIMIT) {
-    return ctx.store.db.all(sql`
-      SELECT e.resource_id AS id, r.title AS title, ${score} AS score
-      FROM resource_embeddings e JOIN resources r ON r.id = e.resource_id
-      ORDER BY score DESC
-      LIMIT ${k}`);
-  }
-  // The DiskANN index is approximate: asking it for more neighbours than needed raises recall for the top k.
-  const probe = Math.max(k * 4, 50);
-  return ctx.store.db.all(sql`
-    SELECT e.resource_id AS id, r.title AS title, ${score} AS score
-    FROM vector_top_k('resource_embeddings_vector_idx', vector32(${json}), ${probe}) AS t
-    JOIN resource_embeddings e ON e.rowid = t.id
-    JOIN resources r ON r.id = e.resource_id
-    ORDER BY score DESC
-    LIMIT ${k}`);
-}
-
-async function embeddedCount(ctx: AppContext): Promise<number> {
-  const [row] = await ctx.store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM resource_embeddings`);
-  return Number(row?.n ?? 0);
-}
-
-export async function hybridSearch(ctx: AppContext, q: string, limit: number, offset: number): Promise<SearchResult> {
-  return (await hybridWithDependency(ctx, q, limit, offset)).result;
-}
-
-async function hybridWithDependency(ctx: AppContext, q: string, limit: number, offset: number): Promise<WithDependency> {
-  const want = Math.min(CANDIDATES, offset + limit + 20);
-  const [kw, semantic] = await Promise.all([keywordSearch(ctx, q, want, 0), semanticWithDependency(ctx, q, want, 0)]);
-  const sem = semantic.result;
-  // Prefer the keyword hit (its snippet highlights the matched words) unless it has no snippet.
-  const hits = new Map<string, SearchHit>();
-  for (const hit of [...kw.results, ...sem.results]) {
-    const known = hits.get(hit.id);
-    if (!known) hits.set(hit.id, hit);
-    else if (!known.snippet && hit.snippet) hits.set(hit.id, { ...known, snippet: hit.snippet });
-  }
-  const keywordIds = kw.results.map((hit) => hit.id);
-  const ranked = fuseRanks([keywordIds, sem.results.map((hit) => hit.id)]);
-  const results = ranked.slice(offset, offset + limit).map(({ id, score }) => ({ ...hits.get(id)!, score: round(score) }));
-  const byKeyword = new Set(keywordIds);
-  const vector = semantic.dependency.vector;
+async function hybridWithDependency(ctx: AppContext, { q, limit, offset, filters, facets }: SearchKeyParts): Promise<WithDependency> {
+  const depth = Math.max(CANDIDATES, offset + limit);
+  const [keyword, query] = await Promise.all([keywordRanking(ctx, q, filters, depth), queryVector(ctx, q)]);
+  const semantic = query ? await semanticRanking(ctx, query.vector, query.model, filters, CANDIDATES) : [];
+  const fused = fuseScores(keyword.ranked, semantic, KEYWORD_WEIGHT);
+  const byKeyword = new Set(keyword.ranked.map((k) => k.id));
+  const bySemantic = new Map(semantic.map((c) => [c.id, c]));
+  // The total counts every keyword match and the candidates found by meaning alone.
+  const unranked = semantic.filter((c) => !byKeyword.has(c.id)).map((c) => c.id);
+  const alsoKeyword = keyword.ranked.length < keyword.total ? await keywordMatches(ctx, q, unranked) : new Set<string>();
+  const total = keyword.total + unranked.filter((id) => !alsoKeyword.has(id)).length;
+  const page = fused.slice(offset, offset + limit).map((f): ToShow => (byKeyword.has(f.id) ? { ...f, via: "keyword" } : byMeaning({ ...bySemantic.get(f.id)!, score: f.score })));
+  const results = await showHits(ctx, q, page);
+  const result: SearchResult = { results, total };
+  if (facets) result.facets = await facetCounts(ctx, [...new Set([...(await keywordMatchIds(ctx, q, filters)), ...semantic.map((c) => c.id)])]);
   return {
-    result: { results, total: ranked.length },
-    // Fusion reads only ranks: with the keyword ranking recorded (term tags cover its changes),
-    // a new vector's effect on the page can be computed exactly.
+    result,
+    // Fusion reads the recorded keyword ranking and the candidates' similarities: a new vector's effect
+    // on the page can be computed exactly (term tags cover the keyword side's changes).
     dependency: {
-      shown: results.map((hit) => shownAs(hit, byKeyword.has(hit.id) ? "keyword" : "vector", false)),
-      vector: vector ? { ...vector, fusedWith: { keyword: keywordIds, offset, limit } } : undefined,
+      shown: results.map((hit, i) => shownAs(hit, page[i]!.via, false)),
+      vector: query
+        ? {
+            query: query.vector,
+            candidates: semantic.map((c) => ({ id: c.id, score: c.score })),
+            wanted: CANDIDATES,
+            fusedWith: { keyword: keyword.ranked, offset, limit, keywordTotal: keyword.total },
+          }
+        : undefined,
     },
   };
+}
+
+function byMeaning(c: SemanticCandidate): ToShow {
+  return { id: c.id, score: c.score, via: "vector", passage: { ordinal: c.ordinal, contentRevision: c.contentRevision } };
 }
 
 function shownAs(hit: SearchHit, via: ShownResource["via"], withScore: boolean): ShownResource {
@@ -232,70 +201,16 @@ function shownAs(hit: SearchHit, via: ShownResource["via"], withScore: boolean):
  */
 export async function shownDigestNow(ctx: AppContext, key: SearchKeyParts, shown: ShownResource): Promise<string | null> {
   const { mode, q } = key;
+  let item: ToShow | null = null;
   if (shown.via === "keyword") {
-    const hit = await keywordHitOf(ctx, q, shown.id);
-    if (!hit) return null;
-    if (mode === "keyword") return shownDigest(hit, true);
-    // Hybrid: the keyword hit, with the snippet by meaning if it had none (as fusion does).
-    const snippet = hit.snippet || ((await contentSnippets(ctx, [hit.id], queryTokens(q))).get(hit.id) ?? "");
-    return shownDigest({ ...hit, snippet }, false);
+    const score = await keywordScoreOf(ctx, q, shown.id);
+    if (score !== null) item = { id: shown.id, score, via: "keyword" };
+  } else {
+    const query = await queryVector(ctx, q);
+    const candidate = query ? await semanticCandidateOf(ctx, query.vector, query.model, shown.id) : null;
+    if (candidate) item = byMeaning(candidate);
   }
-  const hit = await vectorHitOf(ctx, q, shown.id);
-  return hit ? shownDigest(hit, mode === "semantic") : null;
+  if (!item) return null;
+  const [hit] = await showHits(ctx, q, [item]);
+  return shownDigest(hit!, mode !== "hybrid");
 }
-
-/** Resource `id` as keywordSearch would list it for `q` (same match rule, score and snippet). */
-async function keywordHitOf(ctx: AppContext, q: string, id: string): Promise<SearchHit | null> {
-  for (const mode of ["all", "any"] as const) {
-    const match = toFtsQuery(q, mode);
-    if (!match) return null;
-    const [anyMatch] = await ctx.store.db.all<{ n: number }>(sql`SELECT 1 AS n FROM resources_fts WHERE resources_fts MATCH ${match} LIMIT 1`);
-    if (!anyMatch) continue;
-    const [row] = await ctx.store.db.all<Row>(sql`
-      SELECT f.resource_id AS id, r.title AS title, ${KEYWORD_SCORE} AS score, ${KEYWORD_SNIPPET} AS snippet
-      FROM resources_fts f JOIN resources r ON r.id = f.resource_id
-      WHERE resources_fts MATCH ${match} AND f.resource_id = ${id}`);
-    return row ? toHit(row) : null;
-  }
-  return null;
-}
-
-/** Resource `id` as semanticSearch would list it for `q`. */
-async function vectorHitOf(ctx: AppContext, q: string, id: string): Promise<SearchHit | null> {
-  const json = JSON.stringify(await embedQuery(ctx, q));
-  const [row] = await ctx.store.db.all<{ id: string; title: string | null; score: number }>(sql`
-    SELECT e.resource_id AS id, r.title AS title, 1 - vector_distance_cos(e.vector, vector32(${json})) AS score
-    FROM resource_embeddings e JOIN resources r ON r.id = e.resource_id
-    WHERE e.resource_id = ${id}`);
-  if (!row) return null;
-  const snippet = (await contentSnippets(ctx, [id], queryTokens(q))).get(id) ?? "";
-  return { id: row.id, title: row.title, score: round(row.score), snippet };
-}
-
-/** A window of text around the first query word, for results found by meaning. */
-async function contentSnippets(ctx: AppContext, ids: string[], tokens: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (ids.length === 0) return out;
-  const rows = await ctx.store.db.all<{ id: string; content: string | null }>(
-    sql`SELECT id, substr(content, 1, 20000) AS content FROM resources WHERE id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`,
-  );
-  for (const r of rows) out.set(r.id, snippetAround(r.content ?? "", tokens));
-  return out;
-}
-
-export function snippetAround(text: string, tokens: string[], width = 160): string {
-  const lower = text.toLowerCase();
-  let at = -1;
-  for (const t of tokens) {
-    at = lower.indexOf(t);
-    if (at >= 0) break;
-  }
-  const start = Math.max(0, at < 0 ? 0 : at - width / 2);
-  const piece = text.slice(start, start + width).replace(/\s+/g, " ").trim();
-  return (start > 0 ? "…" : "") + piece + (start + width < text.length ? "…" : "");
-}
-
-function toHit(r: Row): SearchHit {
-  return { id: r.id, title: r.title, score: round(Number(r.score)), snippet: r.snippet ?? "" };
-}
-

@@ -4,49 +4,83 @@
  * shows each resource. search.ts produces them, searchInvalidation.ts reads them.
  */
 import type { FtsTerms } from "../adapters/libsql/ftsTerms";
+import { hasSyntax, matchWords, parseQuery } from "../domain/ftsQuery";
 import { sha256 } from "../util/ids";
-import type { SearchHit, SearchMode } from "./search";
+import type { SearchFilters, SearchHit, SearchMode } from "./searchTypes";
 
 /**
  * Tags of cached results. `text` is on every result and `vectors` on every
  * result that reads vectors (coarse: deletions invalidate them); `term:<t>` on
- * keyword and hybrid results whose query has the FTS term t; `vectorCount` on
- * semantic results, whose total is the number of embedded resources.
+ * keyword and hybrid results whose query has the FTS term t; `syntax` on those
+ * whose query has a phrase or a prefix (any text change may alter their
+ * matches); `vectorCount` on semantic results, whose total counts embedded
+ * resources; `meta:<field>` on results that filter or count by that field.
  */
 export const SearchTags = {
   text: "search:text",
   vectors: "search:vectors",
   vectorCount: "search:vectors:count",
+  syntax: "search:syntax",
+  /** On "similar" results: every vector write may bring another resource closer. */
+  similar: "search:similar",
   term: (term: string) => `search:term:${term}`,
+  meta: (field: MetaField) => `search:meta:${field}`,
 } as const;
 export const ALL_SEARCH_TAGS = [SearchTags.text, SearchTags.vectors];
 
-export async function searchTags(mode: SearchMode, normalizedQuery: string, ftsTerms: FtsTerms): Promise<string[]> {
+/** Resource data that filters and facets read, each invalidated by the task that changes it. */
+export type MetaField = "categories" | "authors" | "type" | "language" | "quality";
+
+export async function searchTags(parts: SearchKeyParts, ftsTerms: FtsTerms): Promise<string[]> {
+  const { mode, q } = parts;
+  const tags: string[] = [SearchTags.text, ...metaFields(parts).map(SearchTags.meta)];
+  if (mode !== "keyword") tags.push(SearchTags.vectors);
   // Semantic results match by vector alone: query terms do not decide what they list.
-  if (mode === "semantic") return [SearchTags.text, SearchTags.vectors, SearchTags.vectorCount];
-  const terms = (await ftsTerms.ofQuery(normalizedQuery)).map(SearchTags.term);
-  return mode === "keyword" ? [SearchTags.text, ...terms] : [SearchTags.text, SearchTags.vectors, ...terms];
+  if (mode === "semantic") return [...tags, SearchTags.vectorCount];
+  tags.push(...(await ftsTerms.ofQuery(matchWords(q).join(" "))).map(SearchTags.term));
+  if (hasSyntax(parseQuery(q))) tags.push(SearchTags.syntax);
+  return tags;
+}
+
+/** The fields a result's answer depends on beyond text and vectors. */
+export function metaFields({ filters, facets }: Pick<SearchKeyParts, "filters" | "facets">): MetaField[] {
+  const fields = new Set<MetaField>();
+  if (filters.category !== undefined || facets) fields.add("categories");
+  if (filters.author !== undefined || facets) fields.add("authors");
+  if (filters.type !== undefined || facets) fields.add("type");
+  if (filters.language !== undefined) fields.add("language");
+  if (filters.minQuality !== undefined) fields.add("quality");
+  return [...fields];
 }
 
 export interface SearchKeyParts {
   mode: SearchMode;
   limit: number;
   offset: number;
-  /** The normalised query (`normalizeQuery`): word tokens joined by spaces, so never a "|". */
+  filters: SearchFilters;
+  facets: boolean;
+  /** The normalised query (`normalizeQuery`). */
   q: string;
 }
 
-export function searchKey({ mode, limit, offset, q }: SearchKeyParts): string {
-  return `${mode}|${limit}|${offset}|${q}`;
+/** `mode|limit|offset|filters (base64url JSON, keys sorted)|facets|q`: the query is last, so it may hold any character. */
+export function searchKey({ mode, limit, offset, filters, facets, q }: SearchKeyParts): string {
+  const canonical = JSON.stringify(Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b))));
+  return `${mode}|${limit}|${offset}|${Buffer.from(canonical).toString("base64url")}|${facets ? 1 : 0}|${q}`;
 }
 
 export function parseSearchKey(key: string): SearchKeyParts | null {
-  const match = /^(keyword|semantic|hybrid)\|(\d+)\|(\d+)\|(.*)$/s.exec(key);
+  const match = /^(keyword|semantic|hybrid)\|(\d+)\|(\d+)\|([\w-]*)\|([01])\|(.*)$/s.exec(key);
   if (!match) return null;
-  return { mode: match[1] as SearchMode, limit: Number(match[2]), offset: Number(match[3]), q: match[4]! };
+  try {
+    const filters = JSON.parse(Buffer.from(match[4]!, "base64url").toString("utf8")) as SearchFilters;
+    return { mode: match[1] as SearchMode, limit: Number(match[2]), offset: Number(match[3]), filters, facets: match[5] === "1", q: match[6]! };
+  } catch {
+    return null;
+  }
 }
 
-/** What a result shows of one hit: title, snippet and (unless the score is a fused rank) the score. */
+/** What a result shows of one hit: title, snippet, location and (unless the score is fused) the score. */
 export function shownDigest(hit: SearchHit, withScore: boolean): string {
-  return sha256(JSON.stringify([hit.title, hit.snippet, withScore ? hit.score : null])).slice(0, 16);
+  return sha256(JSON.stringify([hit.title, hit.snippet, hit.url, hit.path, withScore ? hit.score : null])).slice(0, 16);
 }

@@ -34,10 +34,12 @@ export interface SearchChange {
    * replaced is not known (every keyword result may have matched it).
    */
   text?: { before: string[]; after: string[] } | "unknown";
-  /** The resource's new vector, when it was (re-)embedded. */
-  vector?: readonly number[];
+  /** The resource's new vectors (title and passages), when it was (re-)embedded. */
+  vectors?: ReadonlyArray<readonly number[]>;
   /** A resource gained or lost its vector, so the number of embedded resources changed. */
   countChanged?: boolean;
+  /** Tags to invalidate as well (results filtering or counting by metadata the change touched). */
+  alsoTags?: string[];
 }
 
 /**
@@ -63,12 +65,13 @@ async function invalidatePrecisely(ctx: AppContext, change: SearchChange): Promi
   if (change.text === "unknown") tags.push(SearchTags.text);
   else if (change.text) tags.push(...(await changedTermTags(ctx.store.terms, change.text.before, change.text.after)));
   if (change.countChanged) tags.push(SearchTags.vectorCount);
+  tags.push(...(change.alsoTags ?? []));
   // Every result carries `text`; only vector results carry `vectors`.
   const coarseTag = change.text ? SearchTags.text : SearchTags.vectors;
   const keys: Array<{ type: CacheType; key: string }> = [];
   if (ctx.searchResults) {
     try {
-      const affected = await ctx.searchResults.affectedBy({ resourceId: change.resourceId, vector: change.text ? undefined : change.vector });
+      const affected = await ctx.searchResults.affectedBy({ resourceId: change.resourceId, vectors: change.text ? undefined : change.vectors });
       for (const entry of affected) if (await stillAffected(ctx, entry)) keys.push({ type: "search", key: entry.key });
     } catch (error) {
       coarse(`result registry unavailable: ${errorMessage(error)}`);
@@ -110,9 +113,14 @@ export async function changedTermTags(terms: FtsTerms, before: readonly string[]
       for (const [term, n] of was) if (resized || is.get(term) !== n) changed.add(term);
       for (const term of is.keys()) if (resized || !was.has(term)) changed.add(term);
     }
-    if (changed.size <= MAX_TERM_TAGS) return [...changed].map(SearchTags.term);
-    coarse(`${changed.size} terms changed (more than ${MAX_TERM_TAGS})`);
-    return [SearchTags.text];
+    if (changed.size > MAX_TERM_TAGS) {
+      coarse(`${changed.size} terms changed (more than ${MAX_TERM_TAGS})`);
+      return [SearchTags.text];
+    }
+    const tags = [...changed].map(SearchTags.term);
+    // Phrase and prefix matches depend on more than term counts (word order; every term with the prefix).
+    if (before.some((text, i) => text !== after[i]) || before.length !== after.length) tags.push(SearchTags.syntax);
+    return tags;
   } catch (error) {
     coarse(`term extraction failed: ${errorMessage(error)}`);
     return [SearchTags.text];

@@ -1,19 +1,96 @@
 /**
- * Rank arithmetic shared by hybrid search and the cache's check of whether a
- * new vector changes a cached hybrid page: both must compute it identically.
+ * Ranking arithmetic shared by search and by the cache's check of whether a
+ * new vector changes a cached result (cache/results/records.ts): both must
+ * compute it identically, so it lives here, pure.
  */
 
-/** RRF constant: dampens the weight of top ranks (Cormack et al. use 60). */
-export const RRF_K = 60;
+export interface Scored {
+  id: string;
+  score: number;
+}
 
 /**
- * Reciprocal rank fusion: each list adds 1 / (RRF_K + rank) to the resources
- * it holds (lists in the given order). Best first; ties keep first-seen order.
+ * Hybrid fusion: each side's scores are put on [0, 1], weighted and added; a
+ * resource found by one side only gets that side's part.
+ *
+ * - Keyword (BM25): divided by the best score. BM25 of a strong match stands
+ *   far above the rest, and dividing keeps that; it also keeps the fused
+ *   score as stable as BM25 itself when corpus statistics drift (a min-max
+ *   scale would magnify the drift by 1/(best − worst)).
+ * - Semantic (cosine): min-max over the first {@link NORMALISATION_WINDOW}
+ *   hits (the best becomes 1, the window's last 0, anything further down 0):
+ *   the encoder's cosines sit in a narrow band (0.3–0.6), which a division by
+ *   the best would leave nearly flat.
+ *
+ * Chosen on the evaluation set over reciprocal rank fusion (which flattens
+ * how far apart one side's hits are) and min-max or max scaling on both sides
+ * (docs/search.md). A resource's fused score does not depend on how many
+ * candidates were fetched beyond the window, so every page of one query is
+ * cut from one ranking.
+ *
+ * Best first; ties by keyword score, then id, so the order never depends on input order.
  */
-export function fuseRanks(lists: ReadonlyArray<readonly string[]>): Array<{ id: string; score: number }> {
-  const scores = new Map<string, number>();
-  for (const list of lists) list.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (RRF_K + rank + 1)));
-  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
+export function fuseScores(keyword: readonly Scored[], semantic: readonly Scored[], keywordWeight = KEYWORD_WEIGHT): Scored[] {
+  const fused = new Map<string, { score: number; keyword: number }>();
+  const entry = (id: string) => {
+    let e = fused.get(id);
+    if (!e) fused.set(id, (e = { score: 0, keyword: Number.NEGATIVE_INFINITY }));
+    return e;
+  };
+  const best = keyword.reduce((m, s) => Math.max(m, s.score), 0);
+  if (best > 0) {
+    for (const s of keyword) {
+      const e = entry(s.id);
+      e.score += (keywordWeight * Math.max(0, s.score)) / best;
+      e.keyword = s.score;
+    }
+  }
+  const sorted = [...semantic].sort(byScoreThenId);
+  const hi = sorted[0]?.score ?? 0;
+  const lo = sorted[Math.min(sorted.length, NORMALISATION_WINDOW) - 1]?.score ?? 0;
+  for (const s of sorted) entry(s.id).score += (1 - keywordWeight) * (hi > lo ? Math.max(0, (s.score - lo) / (hi - lo)) : 1);
+  return [...fused]
+    .sort(([ia, a], [ib, b]) => b.score - a.score || b.keyword - a.keyword || (ia < ib ? -1 : ia > ib ? 1 : 0))
+    .map(([id, e]) => ({ id, score: e.score }));
+}
+
+/** Semantic hits that min-max normalisation spans. */
+export const NORMALISATION_WINDOW = 50;
+/** The keyword side's weight in {@link fuseScores} (the semantic side has the rest), chosen on the evaluation set. */
+export const KEYWORD_WEIGHT = 0.65;
+
+/**
+ * A document's similarity to a query from its passage vectors: the best
+ * passage's cosine. A page is as relevant as its most relevant part; an
+ * average would let long pages' other topics drown it.
+ */
+export function documentSimilarity(query: ArrayLike<number>, vectors: ReadonlyArray<ArrayLike<number>>): number {
+  let best = Number.NaN;
+  for (const v of vectors) {
+    const c = cosine(query, v);
+    if (!Number.isNaN(c) && (Number.isNaN(best) || c > best)) best = c;
+  }
+  return best;
+}
+
+/** Cosine in float32 arithmetic of the inputs, NaN when a vector has no direction or the lengths differ. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.NaN;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = Math.fround(a[i]!);
+    const y = Math.fround(b[i]!);
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? Number.NaN : dot / Math.sqrt(na * nb);
+}
+
+export function byScoreThenId(a: Scored, b: Scored): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** Scores as the API shows them. */

@@ -68,7 +68,8 @@ export const routes: readonly Route[] = [
   },
   {
     task: "embedding",
-    events: [Events.resource.contentChanged],
+    // Metadata too: the title is embedded (only texts that changed are embedded again).
+    events: [Events.resource.contentChanged, Events.resource.metadataChanged],
     priority: Priority.HIGH,
     delaySeconds: 5,
     batchSize: 10,
@@ -77,7 +78,7 @@ export const routes: readonly Route[] = [
     retryBaseSeconds: 60,
     timeoutSeconds: 60,
     memoryMb: 1024,
-    description: "Regenerate the embedding of the latest content revision (5 s debounce, requirement 3.1).",
+    description: "Regenerate the title and passage vectors of the latest revision (5 s debounce, requirement 3.1).",
   },
   {
     task: "search-index",

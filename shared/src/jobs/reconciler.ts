@@ -45,6 +45,7 @@ export type LagRow = Pick<
   | "contentRevision"
   | "metadataRevision"
   | "embeddedRevision"
+  | "embeddedModel"
   | "indexedRevision"
   | "qualityRevision"
   | "classifiedRevision"
@@ -54,12 +55,17 @@ export type LagRow = Pick<
   | "updatedAt"
 >;
 
-/** Which data of a resource are behind its revisions, ignoring time. Failed ingestion is final: nothing to derive. */
-export function staleData(row: LagRow): ReconciledDatum[] {
+/**
+ * Which data of a resource are behind its revisions, ignoring time. Failed
+ * ingestion is final: nothing to derive. Vectors recorded as made by another
+ * embedder than the configured one (`embedder`) are stale too: that is how a
+ * change of embedder re-embeds the library in the background.
+ */
+export function staleData(row: LagRow, embedder?: string): ReconciledDatum[] {
   if (row.ingestionStatus === "pending" || row.ingestionStatus === "processing") return ["ingestion"];
   if (row.ingestionStatus !== "completed") return [];
   const out: ReconciledDatum[] = [];
-  if (row.embeddedRevision < row.contentRevision) out.push("embedding");
+  if (row.embeddedRevision < row.contentRevision || (embedder !== undefined && row.embeddedModel !== null && row.embeddedModel !== embedder)) out.push("embedding");
   if (row.indexedRevision < row.revision) out.push("searchIndex");
   if (row.qualityRevision < row.revision) out.push("quality");
   if (row.classifiedRevision < row.contentRevision) out.push("classification");
@@ -80,9 +86,9 @@ export function graceByDatum(routes: readonly Route[], override?: number): Recor
 }
 
 /** The stale data of a resource whose grace has run out at `nowMs`. */
-export function laggingData(row: LagRow, nowMs: number, grace: Readonly<Record<ReconciledDatum, number>>): ReconciledDatum[] {
+export function laggingData(row: LagRow, nowMs: number, grace: Readonly<Record<ReconciledDatum, number>>, embedder?: string): ReconciledDatum[] {
   const age = nowMs - Date.parse(row.updatedAt);
-  return staleData(row).filter((d) => age >= grace[d]);
+  return staleData(row, embedder).filter((d) => age >= grace[d]);
 }
 
 export interface ReconcilerOptions {
@@ -105,6 +111,7 @@ const LAG_COLUMNS = {
   contentRevision: resources.contentRevision,
   metadataRevision: resources.metadataRevision,
   embeddedRevision: resources.embeddedRevision,
+  embeddedModel: resources.embeddedModel,
   indexedRevision: resources.indexedRevision,
   qualityRevision: resources.qualityRevision,
   classifiedRevision: resources.classifiedRevision,
@@ -117,10 +124,11 @@ const LAG_COLUMNS = {
 };
 
 /** The same staleness test as {@link staleData}, in SQL, so the scan reads only candidates. */
-const STALE_SQL = sql`(
+const staleSql = (embedder: string) => sql`(
   ${resources.ingestionStatus} IN ('pending', 'processing')
   OR (${resources.ingestionStatus} = 'completed' AND (
     ${resources.embeddedRevision} < ${resources.contentRevision}
+    OR (${resources.embeddedModel} IS NOT NULL AND ${resources.embeddedModel} != ${embedder})
     OR ${resources.indexedRevision} < ${resources.revision}
     OR ${resources.qualityRevision} < ${resources.revision}
     OR ${resources.classifiedRevision} < ${resources.contentRevision}
@@ -210,7 +218,7 @@ export function createReconcilerJob(options: ReconcilerOptions = {}): JobDefinit
         app.store.db
           .select(LAG_COLUMNS)
           .from(resources)
-          .where(and(sql`${resources.updatedAt} <= ${newestChange}`, STALE_SQL, after ? gt(resources.id, after) : undefined))
+          .where(and(sql`${resources.updatedAt} <= ${newestChange}`, staleSql(app.embedder.id), after ? gt(resources.id, after) : undefined))
           .orderBy(asc(resources.id))
           .limit(limit + 1);
       let candidates: CandidateRow[] = await scan(cursor);
@@ -230,7 +238,7 @@ export function createReconcilerJob(options: ReconcilerOptions = {}): JobDefinit
         const ids = candidates.map((c) => c.id);
         const current: CandidateRow[] = ids.length ? await tx.select(LAG_COLUMNS).from(resources).where(inArray(resources.id, ids)) : [];
         for (const row of current) {
-          const data = laggingData(row, nowMs, grace).filter((d) => {
+          const data = laggingData(row, nowMs, grace, app.embedder.id).filter((d) => {
             if (!held.has(`${TASK_OF[d]}\u0000${row.id}`)) return true;
             heldCount++;
             return false;

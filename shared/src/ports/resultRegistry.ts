@@ -30,11 +30,12 @@ export interface ResultDependency {
     /** How many candidates the search asked for; with fewer found, any new vector enters. */
     wanted: number;
     /**
-     * Hybrid results: the keyword ranking the candidates were fused with and
-     * the page shown. Only ranks matter then; without it (semantic results)
-     * the candidates' similarities are shown too.
+     * Hybrid results: the keyword ranking (ids and scores, best first) the
+     * candidates were fused with, and the page shown. Only fused scores are
+     * shown then; without it (semantic results) the candidates' similarities
+     * are shown too.
      */
-    fusedWith?: { keyword: string[]; offset: number; limit: number };
+    fusedWith?: { keyword: Array<{ id: string; score: number }>; offset: number; limit: number; keywordTotal: number };
   };
 }
 
@@ -42,9 +43,10 @@ export interface ResourceChange {
   resourceId: string;
   /**
    * Absent: the resource's indexed text changed (its FTS entry). Present: it
-   * was (re-)embedded with this vector; only results that read vectors care.
+   * was (re-)embedded with these vectors (its title and passages: its
+   * similarity to a query is the best one's); only results that read vectors care.
    */
-  vector?: readonly number[];
+  vectors?: ReadonlyArray<readonly number[]>;
 }
 
 export interface Affected {

@@ -13,6 +13,7 @@ import { newId } from "../util/ids";
 import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
+import { SearchTags } from "../app/searchCaching";
 
 function payloadOf(event: DomainEvent) {
   const p = event.payload as { resourceId: string; metadataRevision: number };
@@ -67,7 +68,8 @@ export const authorNormalizationTask: TaskDefinition = {
       return authorIds;
     });
     if (!linked) return { status: "skipped", reason: "metadata changed while normalising" };
-    await app.cache.invalidate({ tags: [`resource:${id}`] }).catch(() => undefined);
+    // Search results that filter or count by it are cached too (app/searchCaching.ts).
+    await app.cache.invalidate({ tags: [`resource:${id}`, SearchTags.meta("authors")] }).catch(() => undefined);
     return { status: "succeeded", revision: row.metadataRevision };
   },
 };

@@ -12,6 +12,7 @@ import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
+import { SearchTags } from "../app/searchCaching";
 
 /** Suggestions below this confidence are not stored. */
 const MIN_CONFIDENCE = 0.1;
@@ -54,7 +55,8 @@ export const classificationTask: TaskDefinition = {
       return true;
     });
     if (!applied) return { status: "skipped", reason: "content changed while classifying" };
-    await app.cache.invalidate({ tags: [`resource:${id}`] }).catch(() => undefined);
+    // Search results that filter or count by it are cached too (app/searchCaching.ts).
+    await app.cache.invalidate({ tags: [`resource:${id}`, SearchTags.meta("categories")] }).catch(() => undefined);
     return { status: "succeeded", revision: row.contentRevision };
   },
 };

@@ -1,22 +1,41 @@
 /**
- * Embedding: the vector of a resource's current content. Debounced by
- * revision: a message for an older content revision does nothing (the message
- * for the newest is on its way), so N updates inside the window cost one
- * computation. Vectors are cached by content hash (immutable).
+ * Embedding: the vectors of a resource's title and passages (docs/search.md),
+ * made by the configured embedder, plus a document vector (their normalised
+ * mean) for "similar" and recommendations.
+ *
+ * Debounced by revision: a message for an older content or metadata revision
+ * does nothing (the newest one's message is on its way). A text embedded
+ * before (same hash, same embedder: an unchanged passage, a duplicate page)
+ * reuses its stored vector, so an edit re-embeds only what changed. Vectors
+ * of another embedder are left alone: a change of embedder re-embeds every
+ * resource in the background while search answers from the old vectors
+ * (app/embedderSwitch.ts).
+ *
+ * Three steps, as in the search-index task: (1) write the vectors, (2)
+ * invalidate the cached results they can change, (3) record the revision.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
+import { replaceVectors, vectorHashes, vectorsByTextHash } from "../adapters/libsql/passageRows";
 import { writeWithEvents } from "../app/unitOfWork";
-import type { DomainEvent } from "../events/catalogue";
-import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import type { TaskDefinition } from "./types";
+import { claimServingIfUnset, completeSwitchIfDone } from "../app/embedderSwitch";
+import { waitingForContent } from "./revisionGuard";
 import { invalidateSearchResults } from "../app/searchInvalidation";
+import { SearchTags } from "../app/searchCaching";
+import { splitPassages, textsForMeaning } from "../domain/passages";
+import { l2NormalizeInPlace } from "../domain/vectors";
+import type { DomainEvent } from "../events/catalogue";
+import { sha256 } from "../util/ids";
+import type { AppContext } from "../app/context";
+import type { TaskDefinition } from "./types";
+import { TransientError } from "../errors";
 
-export const embeddingComputations = { count: 0 };
+/** Texts actually sent to the embedder (tests and benchmarks read it). */
+export const embeddingComputations = { count: 0, texts: 0 };
 
 function payloadOf(event: DomainEvent) {
-  const p = event.payload as { resourceId: string; contentRevision: number };
-  return { id: p.resourceId, contentRevision: p.contentRevision };
+  const p = event.payload as { resourceId: string; contentRevision: number; metadataRevision?: number };
+  return { id: p.resourceId, contentRevision: p.contentRevision, metadataRevision: p.metadataRevision, forMetadata: event.name === "resource.metadata_changed" };
 }
 
 export const embeddingTask: TaskDefinition = {
@@ -24,48 +43,90 @@ export const embeddingTask: TaskDefinition = {
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
-    const { id, contentRevision } = payloadOf(event);
+    const { id, contentRevision, metadataRevision, forMetadata } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "content revision", messageRevision: contentRevision, computed: (r) => r.embeddedRevision, notReady: waitingForContent });
-    if ("skip" in guard) return guard.skip;
-    const { row } = guard;
+    const model = app.embedder.id;
+    const row = await app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
+    if (!row) return { status: "skipped", reason: "resource deleted" };
+    // A content update still being extracted by the ingestion task: its completion event wakes us.
+    const waiting = waitingForContent(row);
+    if (waiting) return { status: "skipped", reason: waiting };
+    if (row.contentRevision > contentRevision) return { status: "skipped", reason: `superseded by content revision ${row.contentRevision}`, revision: contentRevision };
+    // A content message embeds the title as it is when it runs: only a title message is superseded by a newer title.
+    if (forMetadata && metadataRevision !== undefined && row.metadataRevision > metadataRevision) {
+      return { status: "skipped", reason: `superseded by metadata revision ${row.metadataRevision}`, revision: contentRevision };
+    }
     if (!row.content || !row.contentHash) return { status: "skipped", reason: "no content yet" };
-    const text = row.content;
-    const hash = row.contentHash;
+    // A new title while the content still waits for its embedding: that embedding reads the title too.
+    if (forMetadata && row.embeddedRevision < row.contentRevision) return { status: "skipped", reason: "content embedding pending; it embeds the current title" };
 
-    const vector = await app.cache.getOrLoad("embedding", `${app.embedder.id}:${hash}`, async () => {
-      embeddingComputations.count++;
-      const [v] = await app.embedder.embed([text]);
-      return Array.from(v ?? []);
-    });
+    const texts = textsForMeaning(row.title, splitPassages(row.content)).map((t) => ({ ...t, textHash: sha256(`${t.text}`) }));
+    const stored = await vectorHashes(app.store.db, id, model);
+    const sameTexts = stored.size === texts.length && texts.every((t) => stored.get(t.ordinal) === t.textHash);
+    if (sameTexts && row.embeddedModel === model && row.embeddedRevision >= row.contentRevision) {
+      return { status: "skipped", reason: "already current", revision: row.embeddedRevision };
+    }
 
-    // 1. Store the vector, if the content is still the one we embedded (otherwise the newer message will).
-    const stored = await app.store.write(async (tx) => {
-      const current = await tx.query.resources.findFirst({ columns: { contentRevision: true }, where: eq(resources.id, id) });
+    const vectors = await embedReusing(app, texts);
+    const passageVectors = texts.map((t) => ({ ordinal: t.ordinal, textHash: t.textHash, vector: vectors.get(t.textHash)! }));
+    const documentVector = meanDirection(passageVectors.map((v) => v.vector), app.embedder.dimensions);
+
+    // 1. Store the vectors, if the text is still the one embedded (otherwise the newer message will).
+    const written = await app.store.write(async (tx) => {
+      const current = await tx.query.resources.findFirst({ columns: { contentRevision: true, title: true }, where: eq(resources.id, id) });
       if (current?.contentRevision !== row.contentRevision) return null;
-      const existing = await tx.all<{ n: number }>(sql`SELECT count(*) AS n FROM resource_embeddings WHERE resource_id = ${id}`);
-      await tx.run(sql`
-        INSERT OR REPLACE INTO resource_embeddings (resource_id, content_hash, content_revision, model, vector)
-        VALUES (${id}, ${hash}, ${row.contentRevision}, ${app.embedder.id}, vector32(${JSON.stringify(vector)}))`);
+      if (current.title !== row.title) return "title changed" as const;
+      const serving = await claimServingIfUnset(tx, model);
+      const hadVectors = (await vectorHashes(tx, id, model)).size > 0;
+      await replaceVectors(tx, { id, contentRevision: row.contentRevision, contentHash: row.contentHash! }, model, passageVectors, documentVector);
       // A first vector changes the number of embedded resources; so may one an unconfirmed attempt stored.
-      return { countChanged: Number(existing[0]?.n ?? 0) === 0 || row.embeddedRevision === 0 };
+      return { serving, countChanged: !hadVectors || row.embeddedRevision === 0 };
     });
-    if (!stored) return { status: "skipped", reason: "content changed while embedding" };
+    if (!written) return { status: "skipped", reason: "content changed while embedding" };
+    // The title's own message may already have passed (and skipped, the content being unembedded): try again.
+    if (written === "title changed") throw new TransientError("title changed while embedding");
 
-    // 2. Invalidate the vector results it affects, before the vector is called current. Cached
-    //    results carry the similarities they were ranked by, so a retry still finds them.
-    await invalidateSearchResults(app, { resourceId: id, vector, countChanged: stored.countChanged }, ctx.correlationId);
+    // 2. Rankings read the serving embedder's vectors only: those of another change no cached result.
+    if (written.serving === model) {
+      await invalidateSearchResults(
+        app,
+        { resourceId: id, vectors: passageVectors.map((v) => v.vector), countChanged: written.countChanged, alsoTags: [SearchTags.similar] },
+        ctx.correlationId,
+      );
+    }
 
     // 3. Confirm.
     const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const res = await tx
         .update(resources)
-        .set({ embeddedRevision: row.contentRevision })
+        .set({ embeddedRevision: row.contentRevision, embeddedModel: model })
         .where(and(eq(resources.id, id), eq(resources.contentRevision, row.contentRevision)));
       if (res.rowsAffected > 0) emit("embedding.generated", { resourceId: id, contentRevision: row.contentRevision, reused: false });
       return res.rowsAffected > 0;
     });
     if (!confirmed) return { status: "skipped", reason: "content changed while embedding" };
+    // Finishes a change of embedder (or clears vectors an older version left): two index probes when there is none.
+    await completeSwitchIfDone(app, ctx.correlationId);
     return { status: "succeeded", revision: row.contentRevision };
   },
 };
+
+/** Vectors by text hash: stored ones where the same text was embedded before, the embedder's for the rest. */
+async function embedReusing(app: AppContext, texts: ReadonlyArray<{ text: string; textHash: string }>): Promise<Map<string, number[]>> {
+  const known = await vectorsByTextHash(app.store.db, app.embedder.id, [...new Set(texts.map((t) => t.textHash))]);
+  const missing = [...new Map(texts.filter((t) => !known.has(t.textHash)).map((t) => [t.textHash, t.text]))];
+  if (missing.length > 0) {
+    embeddingComputations.count++;
+    embeddingComputations.texts += missing.length;
+    const computed = await app.embedder.embed(missing.map(([, text]) => text));
+    missing.forEach(([hash], i) => known.set(hash, Array.from(computed[i]!)));
+  }
+  return known;
+}
+
+/** The unit vector of the vectors' sum: the direction a document's parts share. */
+function meanDirection(vectors: ReadonlyArray<readonly number[]>, dimensions: number): number[] {
+  const sum = new Float32Array(dimensions);
+  for (const v of vectors) for (let i = 0; i < dimensions; i++) sum[i] = sum[i]! + (v[i] ?? 0);
+  return Array.from(l2NormalizeInPlace(sum));
+}

@@ -19,8 +19,10 @@ import { writeWithEvents } from "../app/unitOfWork";
 import { replaceCitations } from "../app/citationsStore";
 import type { AppContext } from "../app/context";
 import { invalidateNow } from "../app/resources";
-import { storedVector } from "../app/search";
-import { ALL_SEARCH_TAGS } from "../app/searchCaching";
+import { passageVectorsOf } from "../app/documentVectors";
+import { servingEmbedderId } from "../app/embedderSwitch";
+import { copyVectors } from "../adapters/libsql/passageRows";
+import { ALL_SEARCH_TAGS, SearchTags } from "../app/searchCaching";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 import type { DomainEvent } from "../events/catalogue";
 import type { TaskDefinition, TaskRunContext } from "./types";
@@ -100,6 +102,7 @@ export const ingestionTask: TaskDefinition = {
           SELECT ${id}, content_hash, ${contentRevision}, model, vector FROM resource_embeddings
           WHERE resource_id = ${twin.id} AND content_hash = ${contentHash}`);
         if (copied.rowsAffected > 0) {
+          await copyVectors(tx, twin.id, id, contentRevision);
           reused = true;
           embeddedRevision = contentRevision;
           if (twin.classifiedRevision > 0) {
@@ -127,6 +130,7 @@ export const ingestionTask: TaskDefinition = {
           contentRevision,
           metadataRevision,
           embeddedRevision,
+          embeddedModel: reused ? twin!.embeddedModel : null,
           classifiedRevision,
           ingestionStatus: "completed",
           ingestionError: null,
@@ -170,9 +174,11 @@ export const ingestionTask: TaskDefinition = {
   },
 };
 
-/** The resource got a copy of its twin's vector: it may now belong in cached vector results. */
+/** The resource got a copy of its twin's vectors: it may now belong in cached vector results. */
 async function invalidateForCopiedVector(app: AppContext, id: string, correlationId: string): Promise<void> {
-  const vector = await storedVector(app, id).catch(() => undefined);
-  if (vector) await invalidateSearchResults(app, { resourceId: id, vector, countChanged: true }, correlationId);
+  const vectors = await servingEmbedderId(app)
+    .then((model) => passageVectorsOf(app, id, model))
+    .catch(() => undefined);
+  if (vectors) await invalidateSearchResults(app, { resourceId: id, vectors, countChanged: true, alsoTags: [SearchTags.similar] }, correlationId);
   else await invalidateNow(app, ALL_SEARCH_TAGS, correlationId);
 }

@@ -9,6 +9,7 @@ import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
+import { SearchTags } from "../app/searchCaching";
 
 function payloadOf(event: DomainEvent) {
   const p = event.payload as { resourceId: string; revision: number };
@@ -48,7 +49,8 @@ export const qualityTask: TaskDefinition = {
       return true;
     });
     if (!applied) return { status: "skipped", reason: "resource changed while scoring" };
-    await app.cache.invalidate({ tags: [`resource:${id}`] }).catch(() => undefined);
+    // Search results that filter or count by it are cached too (app/searchCaching.ts).
+    await app.cache.invalidate({ tags: [`resource:${id}`, SearchTags.meta("quality")] }).catch(() => undefined);
     return { status: "succeeded", revision: row.revision };
   },
 };

@@ -1,9 +1,11 @@
 /**
  * Search index: writes the resource's current title, description and text into
- * FTS5 and records the revision indexed. A message for an older revision does
- * nothing. Between the write and the record, the cached search results the
- * change can affect are invalidated (searchInvalidation.ts), so once the index
- * is called current no cached answer reflects the old text.
+ * FTS5, and its passages (domain/passages.ts) into the passage index, in one
+ * transaction (no reader sees passages of two revisions), and records the
+ * revision indexed. A message for an older revision does nothing. Between the
+ * write and the record, the cached search results the change can affect are
+ * invalidated (searchInvalidation.ts), so once the index is called current no
+ * cached answer reflects the old text.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
@@ -12,6 +14,9 @@ import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
 import { invalidateSearchResults } from "../app/searchInvalidation";
+import { replacePassages } from "../adapters/libsql/passageRows";
+import { splitPassages } from "../domain/passages";
+import { SearchTags } from "../app/searchCaching";
 
 function payloadOf(event: DomainEvent) {
   const p = event.payload as { resourceId: string; revision: number };
@@ -30,11 +35,15 @@ export const searchIndexTask: TaskDefinition = {
     const { row } = guard;
 
     const newText = [row.title ?? "", row.description ?? "", row.content ?? ""];
+    const passages = splitPassages(row.content ?? "");
 
     // 1. Write the FTS row. The text it replaces is what cached results may reflect; it is known unless
     //    an earlier attempt wrote the row and stopped before step 3 (then caches may reflect either text).
     const before = await app.store.write(async (tx) => {
-      const current = await tx.query.resources.findFirst({ columns: { revision: true, ftsRevision: true, indexedRevision: true }, where: eq(resources.id, id) });
+      const current = await tx.query.resources.findFirst({
+        columns: { revision: true, ftsRevision: true, indexedRevision: true, contentRevision: true },
+        where: eq(resources.id, id),
+      });
       if (!current || current.revision !== row.revision) return undefined;
       await tx.update(resources).set({ ftsRevision: row.revision }).where(eq(resources.id, id));
       const old = await tx.all<{ title: string | null; description: string | null; body: string | null }>(
@@ -42,13 +51,20 @@ export const searchIndexTask: TaskDefinition = {
       );
       await tx.run(sql`DELETE FROM resources_fts WHERE resource_id = ${id}`);
       await tx.run(sql`INSERT INTO resources_fts (resource_id, title, description, body) VALUES (${id}, ${newText[0]}, ${newText[1]}, ${newText[2]})`);
-      return current.ftsRevision === current.indexedRevision ? old.flatMap((r) => [r.title ?? "", r.description ?? "", r.body ?? ""]) : null;
+      const [indexed] = await tx.all<{ revision: number | null }>(sql`SELECT max(content_revision) AS revision FROM passages WHERE resource_id = ${id}`);
+      await replacePassages(tx, id, row.contentRevision, passages);
+      return {
+        text: current.ftsRevision === current.indexedRevision ? old.flatMap((r) => [r.title ?? "", r.description ?? "", r.body ?? ""]) : null,
+        newContent: indexed?.revision !== row.contentRevision,
+      };
     });
     if (before === undefined) return { status: "skipped", reason: "resource changed while indexing" };
 
     // 2. Invalidate what the change affects, before anyone can see the index called current.
-    //    If this throws, the retry finds the row written and unconfirmed.
-    await invalidateSearchResults(app, { resourceId: id, text: before ? { before, after: newText } : "unknown" }, ctx.correlationId);
+    //    If this throws, the retry finds the row written and unconfirmed. New content may come with
+    //    another content type or language: results filtering or counting by those go too.
+    const meta = before.newContent ? [SearchTags.meta("type"), SearchTags.meta("language")] : [];
+    await invalidateSearchResults(app, { resourceId: id, text: before.text ? { before: before.text, after: newText } : "unknown", alsoTags: meta }, ctx.correlationId);
 
     // 3. Confirm.
     const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {

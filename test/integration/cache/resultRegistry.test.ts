@@ -56,7 +56,7 @@ describe.each(implementations)("result registry: %s", (_name, make) => {
     const [reader, writer] = make();
     const token = await reader.reserve("k1");
     expect(keys(await writer.affectedBy({ resourceId: "unrelated" }))).toEqual(["k1"]);
-    expect(keys(await writer.affectedBy({ resourceId: "unrelated", vector: [0, 1] }))).toEqual(["k1"]);
+    expect(keys(await writer.affectedBy({ resourceId: "unrelated", vectors: [[0, 1]] }))).toEqual(["k1"]);
     await reader.record("k1", token, keyword("a"));
     expect(await writer.affectedBy({ resourceId: "unrelated" })).toEqual([]);
     expect(await writer.affectedBy({ resourceId: "a" })).toEqual([{ key: "k1", unlessShownAs: { id: "a", via: "keyword", digest: "d-a" } }]);
@@ -67,9 +67,9 @@ describe.each(implementations)("result registry: %s", (_name, make) => {
     await reader.record("kw", await reader.reserve("kw"), keyword("a"));
     await reader.record("vec", await reader.reserve("vec"), vectorResult);
     expect(keys(await writer.affectedBy({ resourceId: "a" }))).toEqual(["kw", "vec"]);
-    expect(keys(await writer.affectedBy({ resourceId: "a", vector: [1, 0] }))).toEqual(["vec"]); // listed, its score is shown
-    expect(keys(await writer.affectedBy({ resourceId: "z", vector: [1, 0.1] }))).toEqual(["vec"]); // would enter
-    expect(keys(await writer.affectedBy({ resourceId: "z", vector: [0, 1] }))).toEqual([]);
+    expect(keys(await writer.affectedBy({ resourceId: "a", vectors: [[1, 0]] }))).toEqual(["vec"]); // listed, its score is shown
+    expect(keys(await writer.affectedBy({ resourceId: "z", vectors: [[1, 0.1]] }))).toEqual(["vec"]); // would enter
+    expect(keys(await writer.affectedBy({ resourceId: "z", vectors: [[0, 1]] }))).toEqual([]);
   });
 
   it("keeps the newer reservation when an older load records late", async () => {

@@ -15,6 +15,7 @@ import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stac
 import { instantTimings } from "../../../shared/src/events/routing";
 import { embeddingComputations } from "../../../shared/src/tasks/embedding";
 import { computeQuality } from "../../../shared/src/domain/quality";
+import { splitPassages, textsForMeaning } from "../../../shared/src/domain/passages";
 
 // Windows are configuration: wide enough that ten HTTP updates fit inside them even on a loaded
 // 2-core CI machine (a PATCH there can take 0.5 s); the property proven is the same at any width.
@@ -139,27 +140,32 @@ describe("debounce by revision", () => {
     for (const s of skipped) expect(s.detail).toMatch(/superseded by content revision|waiting for ingested content/);
     expect(embeddingComputations.count - computedBefore).toBe(1);
 
-    // The stored vector is the embedding of the final text.
-    const row = await stack.app.store.client.execute({
-      sql: "SELECT r.content AS content, r.content_revision AS cr, r.embedded_revision AS er, e.content_revision AS ecr, vector_extract(e.vector) AS v FROM resources r JOIN resource_embeddings e ON e.resource_id = r.id WHERE r.id = ?",
-      args: [id],
-    });
-    const stored = row.rows[0]!;
-    // The last write to commit holds the final text; the vector must be of exactly that text.
+    // The stored vectors are the embeddings of the final text's title and passages.
+    const stored = (await stack.app.store.client.execute({ sql: "SELECT r.content AS content, r.title AS title, r.content_revision AS cr, r.embedded_revision AS er FROM resources r WHERE r.id = ?", args: [id] })).rows[0]!;
+    // The last write to commit holds the final text; the vectors must be of exactly that text.
     expect(texts.some((t) => String(stored.content).includes(t.slice(0, 40)))).toBe(true);
     expect(Number(stored.er)).toBe(1 + UPDATES);
-    expect(Number(stored.ecr)).toBe(Number(stored.cr));
-    const vector = JSON.parse(String(stored.v)) as number[];
-    const [expected] = await stack.app.embedder.embed([String(stored.content)]);
-    expect(vector).toHaveLength(expected!.length);
+    const vectors = await stack.app.store.client.execute({
+      sql: "SELECT ordinal, content_revision AS cr, vector_extract(vector) AS v FROM passage_vectors WHERE resource_id = ? AND model = ? ORDER BY ordinal",
+      args: [id, stack.app.embedder.id],
+    });
+    const meaning = textsForMeaning(String(stored.title), splitPassages(String(stored.content)));
+    expect(vectors.rows.map((r) => Number(r.ordinal))).toEqual(meaning.map((m) => m.ordinal));
+    for (const r of vectors.rows) expect(Number(r.cr)).toBe(Number(stored.cr));
+    const expected = await stack.app.embedder.embed(meaning.map((m) => m.text));
     let maxDiff = 0;
-    for (let i = 0; i < vector.length; i++) maxDiff = Math.max(maxDiff, Math.abs(vector[i]! - expected![i]!));
+    vectors.rows.forEach((r, k) => {
+      const vector = JSON.parse(String(r.v)) as number[];
+      expect(vector).toHaveLength(expected[k]!.length);
+      for (let i = 0; i < vector.length; i++) maxDiff = Math.max(maxDiff, Math.abs(vector[i]! - expected[k]![i]!));
+    });
     expect(maxDiff).toBeLessThan(1e-5);
   });
 
   it(`${UPDATES} metadata updates inside the ${QUALITY_WINDOW_S} s window → exactly one quality computation, of the last revision`, async () => {
     const id = await createCurrent(paragraph("quality subject"), "Quality subject");
     const mark = await lastLedgerId();
+    const textsBefore = embeddingComputations.texts;
     const before = await api<Status>(stack, "GET", `/resources/${id}/status`);
 
     const t0 = Date.now();
@@ -188,8 +194,18 @@ describe("debounce by revision", () => {
     expect(succeeded[0]!.revision).toBe(status.revision);
     expect(skipped).toHaveLength(UPDATES - 1);
     for (const s of skipped) expect(s.detail).toMatch(/superseded by revision/);
-    // Metadata-only updates never wake the embedding.
-    expect(await ledger("embedding", id, mark)).toEqual([]);
+    // The title is embedded too: the same debounce holds, and only the final title is embedded (its passages are reused).
+    // Its window is longer than quality's: wait for every message to be handled.
+    const embeddings = await waitFor(async () => {
+      const r = await ledger("embedding", id, mark);
+      return r.length >= UPDATES && r.some((x) => x.status === "succeeded") ? r : undefined;
+    }, 20_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await ledger("embedding", id, mark)).toEqual(embeddings);
+    expect(embeddings).toHaveLength(UPDATES);
+    expect(embeddings.filter((r) => r.status === "succeeded")).toHaveLength(1);
+    for (const e of embeddings.filter((r) => r.status === "skipped")) expect(e.detail).toMatch(/superseded by metadata revision/);
+    expect(embeddingComputations.texts - textsBefore).toBe(1);
 
     // The stored score is the score of the final metadata.
     const r = (await stack.app.store.client.execute({ sql: "SELECT * FROM resources WHERE id = ?", args: [id] })).rows[0]!;

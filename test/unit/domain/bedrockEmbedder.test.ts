@@ -156,6 +156,6 @@ describe("Bedrock Titan V2 embedder", () => {
     expect(createEmbedder("bedrock", { bedrock: { send: bedrockBoundaryMock(lengthEmbedding).send } }).id).toContain(
       "titan-embed-text-v2",
     );
-    expect(createEmbedder("local").id).toBe("local-lexical-v1");
+    expect(createEmbedder("lexical").id).toBe("local-lexical-v1");
   });
 });

@@ -12,6 +12,7 @@ function row(patch: Partial<LagRow> = {}): LagRow {
     ingestionStatus: "completed",
     ...current,
     embeddedRevision: 2,
+    embeddedModel: "m1",
     indexedRevision: 3,
     qualityRevision: 3,
     classifiedRevision: 2,

@@ -13,10 +13,10 @@ const candidates = [
 ];
 const shown = (id: string, via: "keyword" | "vector" = "keyword") => ({ id, via, digest: `d-${id}` });
 const semantic: ResultDependency = { shown: [shown("a", "vector"), shown("b", "vector")], vector: { query: q, candidates, wanted: 3 } };
-/** Fused with keyword ranking [x, a]: a 1/62 + 1/61, x 1/61, b 1/62, c 1/63; the page shows the first `limit`. */
+/** Fused with keyword ranking x 10, a 5 (weight 0.6): a 0.3 + 0.4, x 0.6, b 0.4 × 0.7/0.9, c 0.4 × 0.5/0.9; the page shows the first `limit`. */
 const hybridPage = (limit: number): ResultDependency => ({
   shown: [shown("a"), shown("x", "vector")],
-  vector: { query: q, candidates, wanted: 3, fusedWith: { keyword: ["x", "a"], offset: 0, limit } },
+  vector: { query: q, candidates, wanted: 3, fusedWith: { keyword: [{ id: "x", score: 10 }, { id: "a", score: 5 }], offset: 0, limit, keywordTotal: 2 } },
 });
 const hybrid = hybridPage(2);
 const keyword: ResultDependency = { shown: [shown("a"), shown("b")] };
@@ -32,7 +32,7 @@ describe("result registry records", () => {
     expect(parsed?.dependency?.vector?.candidates).toEqual(candidates);
     expect(parsed?.dependency?.vector?.wanted).toBe(3);
     expect(parsed?.dependency?.vector?.fusedWith).toBeUndefined();
-    expect(record(hybrid)?.dependency?.vector?.fusedWith).toEqual({ keyword: ["x", "a"], offset: 0, limit: 2 });
+    expect(record(hybrid)?.dependency?.vector?.fusedWith).toEqual({ keyword: [{ id: "x", score: 10 }, { id: "a", score: 5 }], offset: 0, limit: 2, keywordTotal: 2 });
     expect(Array.from(parsed?.dependency?.vector?.query ?? [])).toEqual(q);
     expect(record(keyword)?.dependency).toEqual({ shown: keyword.shown });
     expect(pendingRecord("tok", 1).startsWith(pendingPrefix("tok"))).toBe(true);
@@ -50,7 +50,7 @@ describe("result registry records", () => {
 
   it("a reservation is affected by every change", () => {
     expect(affects(parseRecord(pendingRecord("t", 1)), { resourceId: "anything" })).toBe(true);
-    expect(affects(parseRecord(pendingRecord("t", 1)), { resourceId: "anything", vector: q })).toBe(true);
+    expect(affects(parseRecord(pendingRecord("t", 1)), { resourceId: "anything", vectors: [q] })).toBe(true);
   });
 
   it("a text change affects exactly the results showing the resource, unless it is shown the same", () => {
@@ -60,42 +60,43 @@ describe("result registry records", () => {
   });
 
   it("a new vector never affects a keyword result", () => {
-    expect(affects(record(keyword), { resourceId: "a", vector: at(0.99) })).toBe(false);
+    expect(affects(record(keyword), { resourceId: "a", vectors: [at(0.99)] })).toBe(false);
   });
 
   it("semantic results: a new vector affects listed resources (their similarity is shown) and newcomers that reach the last candidate", () => {
-    expect(affects(record(semantic), { resourceId: "c", vector: at(0.5) })).toBe(true); // listed, same score: still shown
-    expect(affects(record(semantic), { resourceId: "z", vector: at(0.6) })).toBe(true); // enters
-    expect(affects(record(semantic), { resourceId: "z", vector: at(0.5) })).toBe(true); // ties the last: may enter
-    expect(affects(record(semantic), { resourceId: "z", vector: at(0.4) })).toBe(false);
+    expect(affects(record(semantic), { resourceId: "c", vectors: [at(0.5)] })).toBe(true); // listed, same score: still shown
+    expect(affects(record(semantic), { resourceId: "z", vectors: [at(0.6)] })).toBe(true); // enters
+    expect(affects(record(semantic), { resourceId: "z", vectors: [at(0.5)] })).toBe(true); // ties the last: may enter
+    expect(affects(record(semantic), { resourceId: "z", vectors: [at(0.4)] })).toBe(false);
   });
 
   it("hybrid results: a new vector affects them only if the fused page or total changes", () => {
-    expect(affects(record(hybrid), { resourceId: "a", vector: at(0.85) })).toBe(false); // still first
-    expect(affects(record(hybrid), { resourceId: "b", vector: at(0.6) })).toBe(false); // still second, above the last
-    expect(affects(record(hybrid), { resourceId: "b", vector: at(0.95) })).toBe(true); // overtakes a: a's fused score drops
-    expect(affects(record(hybrid), { resourceId: "a", vector: at(0.69) })).toBe(true); // falls behind b
-    expect(affects(record(hybrid), { resourceId: "a", vector: at(0.70001) })).toBe(true); // within the margin of b: order unknown
-    expect(affects(record(hybrid), { resourceId: "c", vector: at(0.55) })).toBe(false); // the last rises, stays last
-    expect(affects(record(hybrid), { resourceId: "c", vector: at(0.45) })).toBe(true); // the last falls: an outsider may pass it
-    expect(affects(record(hybridPage(1)), { resourceId: "c", vector: at(0.8) })).toBe(false); // b and c swap below a one-result page
-    expect(affects(record(hybridPage(4)), { resourceId: "c", vector: at(0.8) })).toBe(true); // ...but not below a page showing them
-    expect(affects(record(hybrid), { resourceId: "z", vector: at(0.6) })).toBe(false); // enters in place of c, which the page does not show
-    expect(affects(record(hybridPage(4)), { resourceId: "z", vector: at(0.6) })).toBe(true); // a page that shows c changes
-    expect(affects(record(hybrid), { resourceId: "z", vector: at(0.3) })).toBe(false);
+    expect(affects(record(hybrid), { resourceId: "a", vectors: [at(0.85)] })).toBe(false); // still first
+    expect(affects(record(hybrid), { resourceId: "b", vectors: [at(0.6)] })).toBe(false); // still second, above the last
+    expect(affects(record(hybrid), { resourceId: "b", vectors: [at(0.95)] })).toBe(true); // overtakes a: a's fused score drops
+    expect(affects(record(hybrid), { resourceId: "a", vectors: [at(0.69)] })).toBe(true); // falls behind b
+    expect(affects(record(hybrid), { resourceId: "a", vectors: [at(0.70001)] })).toBe(true); // within the margin of b: order unknown
+    expect(affects(record(hybrid), { resourceId: "c", vectors: [at(0.55)] })).toBe(false); // the last rises, stays last
+    expect(affects(record(hybrid), { resourceId: "c", vectors: [at(0.45)] })).toBe(true); // the last falls: an outsider may pass it
+    expect(affects(record(hybridPage(1)), { resourceId: "c", vectors: [at(0.8)] })).toBe(false); // b and c swap below a one-result page
+    expect(affects(record(hybridPage(4)), { resourceId: "c", vectors: [at(0.8)] })).toBe(true); // ...but not below a page showing them
+    expect(affects(record(hybrid), { resourceId: "z", vectors: [at(0.6)] })).toBe(false); // enters in place of c, which the page does not show
+    expect(affects(record(hybridPage(4)), { resourceId: "z", vectors: [at(0.6)] })).toBe(true); // a page that shows c changes
+    expect(affects(record(hybrid), { resourceId: "z", vectors: [at(0.3)] })).toBe(false);
   });
 
   it("with fewer candidates than wanted, any new vector enters", () => {
     const few: ResultDependency = { shown: [], vector: { query: q, candidates, wanted: 10 } };
-    expect(affects(record(few), { resourceId: "z", vector: at(0) })).toBe(true);
-    const fewFused: ResultDependency = { shown: [], vector: { query: q, candidates, wanted: 10, fusedWith: { keyword: [], offset: 0, limit: 10 } } };
-    expect(affects(record(fewFused), { resourceId: "z", vector: at(0) })).toBe(true); // joins the total
-    expect(affects(record(fewFused), { resourceId: "c", vector: at(0.2) })).toBe(false); // last, stays last, and nobody is outside
+    expect(affects(record(few), { resourceId: "z", vectors: [at(0)] })).toBe(true);
+    const fewFused: ResultDependency = { shown: [], vector: { query: q, candidates, wanted: 10, fusedWith: { keyword: [], offset: 0, limit: 10, keywordTotal: 0 } } };
+    expect(affects(record(fewFused), { resourceId: "z", vectors: [at(0)] })).toBe(true); // joins the total
+    expect(affects(record(fewFused), { resourceId: "c", vectors: [at(0.5)] })).toBe(false); // unchanged, and nobody is outside
+    expect(affects(record(fewFused), { resourceId: "c", vectors: [at(0.2)] })).toBe(true); // stays last, but its fused score is shown
   });
 
   it("vectors without a direction or of another size are affected", () => {
-    expect(affects(record(hybrid), { resourceId: "z", vector: [0, 0, 0, 0] })).toBe(true);
-    expect(affects(record(hybrid), { resourceId: "z", vector: [1, 0] })).toBe(true);
+    expect(affects(record(hybrid), { resourceId: "z", vectors: [[0, 0, 0, 0]] })).toBe(true);
+    expect(affects(record(hybrid), { resourceId: "z", vectors: [[1, 0]] })).toBe(true);
   });
 
   it("expire by age", () => {

@@ -18,6 +18,7 @@ import {
 } from "../../../../shared/src/app/monitoring";
 import { listDeadLetters, replayDeadLetters } from "../../../../shared/src/app/deadLetters";
 import { degradedStatus } from "../../../../shared/src/app/degradedStatus";
+import { searchIndexStatus } from "../../../../shared/src/app/searchStatus";
 import type { AppContext } from "../../../../shared/src/app/context";
 import { ok, route, type ApiRoute } from "../apiRoute";
 
@@ -106,6 +107,12 @@ export const monitoringRoutes = [
     query: z.object({ limit: limit(100, 10) }),
     responses: { 200: "{lagging, laggingResources, ingestion, total, oldest}" },
     read: freshness,
+  }),
+  view({
+    path: "/monitoring/search",
+    summary: "Search index: passages and vectors, which embedder serves rankings, and re-embedding progress after a change of embedder.",
+    responses: { 200: "{passages, embedders: {configured, serving, resources, embeddedWithConfigured, remaining, vectorsByEmbedder}}" },
+    read: searchIndexStatus,
   }),
   view({
     path: "/monitoring/cache",

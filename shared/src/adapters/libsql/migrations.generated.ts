@@ -67,5 +67,30 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
       "ALTER TABLE `resources` ADD `fts_revision` integer DEFAULT 0 NOT NULL;",
       "\n-- Rows indexed before this column existed hold their confirmed text.\nUPDATE `resources` SET `fts_revision` = `indexed_revision`;\n"
     ]
+  },
+  {
+    "tag": "0006_passages",
+    "when": 1796530844386,
+    "hash": "7efdc4a1b58c0ce56b6fde6ce66e139068483ce08b0838f9f4c7c018c426ad54",
+    "statements": [
+      "-- Passages (issue 16, docs/search.md): the units search ranks, embeds and shows.\nCREATE TABLE `passages` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`resource_id` text NOT NULL,\n\t`content_revision` integer NOT NULL,\n\t`ordinal` integer NOT NULL\n);\n",
+      "\nCREATE UNIQUE INDEX `passages_resource_idx` ON `passages` (`resource_id`,`ordinal`);",
+      "\nCREATE TABLE `search_state` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`value` text NOT NULL\n);\n",
+      "\nALTER TABLE `resources` ADD `embedded_model` text;\n",
+      "\n-- Custom: the text of each passage (rowid = passages.id), for snippets and passage ranking.\nCREATE VIRTUAL TABLE `passages_fts` USING fts5(\n  `heading`,\n  `body`,\n  tokenize = 'porter unicode61 remove_diacritics 2'\n);\n",
+      "\n-- Custom: one vector per embedded passage and embedder. Vectors of two embedders coexist while the\n-- library is re-embedded; a ranking reads one embedder's only (the serving one, search_state).\n-- No DiskANN index: its inserts dominated an import, and the semantic scan runs in memory\n-- (shared/src/app/passageVectorIndex.ts).\n-- `ordinal` -1 is the document's title. `text_hash` (sha256 of the text embedded) lets a re-embedding\n-- reuse the vectors of texts that did not change (an edit to one passage, a new title, a duplicate).\nCREATE TABLE `passage_vectors` (\n  `id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n  `resource_id` text NOT NULL,\n  `model` text NOT NULL,\n  `ordinal` integer NOT NULL,\n  `content_revision` integer NOT NULL,\n  `text_hash` text NOT NULL,\n  `vector` F32_BLOB(512) NOT NULL\n);\n",
+      "\nCREATE UNIQUE INDEX `passage_vectors_resource_idx` ON `passage_vectors` (`resource_id`, `model`, `ordinal`);\n",
+      "\nCREATE INDEX `passage_vectors_model_idx` ON `passage_vectors` (`model`, `text_hash`);\n\n",
+      "\n-- Custom: document vectors keep one row per resource AND embedder (was: per resource), for the same reason.\nCREATE TABLE `resource_embeddings_new` (\n  `resource_id` text NOT NULL,\n  `content_hash` text NOT NULL,\n  `content_revision` integer NOT NULL,\n  `model` text NOT NULL,\n  `vector` F32_BLOB(512) NOT NULL,\n  PRIMARY KEY (`resource_id`, `model`)\n);\n",
+      "\nINSERT INTO `resource_embeddings_new` SELECT `resource_id`, `content_hash`, `content_revision`, `model`, `vector` FROM `resource_embeddings`;\n",
+      "\nDROP INDEX IF EXISTS `resource_embeddings_vector_idx`;\n",
+      "\nDROP TABLE `resource_embeddings`;\n",
+      "\nALTER TABLE `resource_embeddings_new` RENAME TO `resource_embeddings`;\n",
+      "\nCREATE INDEX `resource_embeddings_vector_idx` ON `resource_embeddings` (libsql_vector_idx(`vector`, 'metric=cosine'));\n",
+      "\nCREATE INDEX `resource_embeddings_hash_idx` ON `resource_embeddings` (`content_hash`);\n",
+      "\nCREATE INDEX `resource_embeddings_model_idx` ON `resource_embeddings` (`model`);\n",
+      "\n-- Vectors stored before this migration: their resources are marked with the embedder that made them,\n-- so a different configured embedder re-embeds them (and every passage is written on the next index).\nUPDATE `resources` SET `embedded_model` = (SELECT `model` FROM `resource_embeddings` e WHERE e.`resource_id` = `resources`.`id` LIMIT 1);\n",
+      "\n-- Existing resources have no passages yet: the reconciler re-indexes them (indexed_revision behind).\nUPDATE `resources` SET `indexed_revision` = 0, `embedded_revision` = 0 WHERE `ingestion_status` = 'completed';\n"
+    ]
   }
 ];

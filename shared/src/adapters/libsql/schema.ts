@@ -7,7 +7,7 @@
  * is a comparison and every task is idempotent (DESIGN.md §2.3).
  */
 import { sql } from "drizzle-orm";
-import { integer, primaryKey, real, sqliteTable, text, index } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const resources = sqliteTable(
   "resources",
@@ -37,6 +37,8 @@ export const resources = sqliteTable(
     ingestionError: text("ingestion_error"),
     ingestedAt: text("ingested_at"),
     embeddedRevision: integer("embedded_revision").notNull().default(0),
+    /** Embedder (id, version included) of the vectors at embeddedRevision; a different configured embedder makes them stale. */
+    embeddedModel: text("embedded_model"),
     indexedRevision: integer("indexed_revision").notNull().default(0),
     /** Revision whose text the FTS row holds; ahead of indexedRevision while its cache invalidation is unfinished. */
     ftsRevision: integer("fts_revision").notNull().default(0),
@@ -246,6 +248,28 @@ export const queryStats = sqliteTable(
   (t) => [primaryKey({ columns: [t.query, t.mode] })],
 );
 
+/**
+ * The passages of a resource's indexed text (domain/passages.ts), replaced
+ * with its FTS row in one transaction. `id` is the rowid of `passages_fts`
+ * (heading, body: migration 0006) and is never reused.
+ */
+export const passages = sqliteTable(
+  "passages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    resourceId: text("resource_id").notNull(),
+    contentRevision: integer("content_revision").notNull(),
+    ordinal: integer("ordinal").notNull(),
+  },
+  (t) => [uniqueIndex("passages_resource_idx").on(t.resourceId, t.ordinal)],
+);
+
+/** Small facts about the search index as a whole, e.g. which embedder rankings use (`serving_embedder`). */
+export const searchState = sqliteTable("search_state", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
 export const schema = {
   resources,
   citations,
@@ -264,5 +288,7 @@ export const schema = {
   jobRuns,
   resourceStats,
   queryStats,
+  passages,
+  searchState,
 };
 

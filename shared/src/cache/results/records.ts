@@ -5,9 +5,9 @@
  *   p|<token>|<at ms>                 reserved, not recorded yet: every change affects it
  *   r|<token>|<at ms>|<json>          recorded: {s: shown as [id, "k"|"v", digest]} and, for vector results,
  *                                     v (query, float32 base64), c ([id, similarity] best first), w (wanted),
- *                                     f (hybrid: [keyword ids, offset, limit])
+ *                                     f (hybrid: [[keyword id, score] best first, offset, limit, keyword total])
  */
-import { fuseRanks, roundScore } from "../../domain/ranking";
+import { documentSimilarity, fuseScores, roundScore, type Scored } from "../../domain/ranking";
 import type { ResourceChange, ResultDependency, ShownResource } from "../../ports/resultRegistry";
 
 /**
@@ -23,7 +23,7 @@ interface VectorPart {
   query: Float32Array;
   candidates: Array<{ id: string; score: number }>;
   wanted: number;
-  fusedWith?: { keyword: string[]; offset: number; limit: number };
+  fusedWith?: { keyword: Scored[]; offset: number; limit: number; keywordTotal: number };
 }
 
 export interface RegistryRecord {
@@ -44,7 +44,7 @@ export function recordedRecord(token: string, atMs: number, dependency: ResultDe
     body.v = Buffer.from(new Float32Array(v.query).buffer).toString("base64");
     body.c = v.candidates.map((c) => [c.id, c.score]);
     body.w = v.wanted;
-    if (v.fusedWith) body.f = [v.fusedWith.keyword, v.fusedWith.offset, v.fusedWith.limit];
+    if (v.fusedWith) body.f = [v.fusedWith.keyword.map((k) => [k.id, k.score]), v.fusedWith.offset, v.fusedWith.limit, v.fusedWith.keywordTotal];
   }
   return `r|${token}|${atMs}|${JSON.stringify(body)}`;
 }
@@ -86,8 +86,14 @@ export function parseRecord(raw: string): RegistryRecord | null {
 }
 
 function parseFusion(raw: unknown): VectorPart["fusedWith"] {
-  if (!Array.isArray(raw) || !Array.isArray(raw[0]) || typeof raw[1] !== "number" || typeof raw[2] !== "number") throw new Error("bad fusion");
-  return { keyword: raw[0].map(String), offset: raw[1], limit: raw[2] };
+  if (!Array.isArray(raw) || !Array.isArray(raw[0]) || typeof raw[1] !== "number" || typeof raw[2] !== "number" || typeof raw[3] !== "number") {
+    throw new Error("bad fusion");
+  }
+  const keyword = raw[0].map((pair: unknown) => {
+    if (!Array.isArray(pair) || typeof pair[1] !== "number") throw new Error("bad keyword entry");
+    return { id: String(pair[0]), score: pair[1] };
+  });
+  return { keyword, offset: raw[1], limit: raw[2], keywordTotal: raw[3] };
 }
 
 /**
@@ -98,9 +104,12 @@ function parseFusion(raw: unknown): VectorPart["fusedWith"] {
 export function affects(record: RegistryRecord | null, change: ResourceChange): boolean | ShownResource {
   const dep = record?.dependency;
   if (!dep) return true; // reserved or unreadable
-  if (!change.vector) return dep.shown.find((s) => s.id === change.resourceId) ?? false;
+  if (!change.vectors) return dep.shown.find((s) => s.id === change.resourceId) ?? false;
   if (!dep.vector) return false; // a keyword result reads no vectors
-  const now = cosine(dep.vector.query, change.vector);
+  // A hit shown by meaning shows the passage its vectors point at.
+  if (dep.shown.some((s) => s.id === change.resourceId && s.via === "vector")) return true;
+  // The same rule as the search: a document is as similar as its most similar passage.
+  const now = documentSimilarity(dep.vector.query, change.vectors);
   return Number.isNaN(now) || vectorChangeAffects(dep.vector, change.resourceId, now);
 }
 
@@ -120,6 +129,9 @@ function vectorChangeAffects(v: VectorPart, id: string, now: number): boolean {
   if (at < 0 && full && now < last - SIMILARITY_MARGIN) return false; // stays out
   if (!v.fusedWith) return true; // listed (similarity shown) or entering
   if (at >= 0 && full && now <= last + SIMILARITY_MARGIN) return true;
+  // Entering the candidates adds it to the total unless it matches by keyword too, which a truncated keyword list cannot tell.
+  const { keyword, keywordTotal } = v.fusedWith;
+  if (at < 0 && keyword.length < keywordTotal && !keyword.some((k) => k.id === id)) return true;
   const others = v.candidates.filter((c) => c.id !== id);
   if (others.some((c) => Math.abs(c.score - now) <= SIMILARITY_MARGIN)) return true;
   const moved = [...others, { id, score: now }].sort((a, b) => b.score - a.score).slice(0, v.wanted);
@@ -128,9 +140,11 @@ function vectorChangeAffects(v: VectorPart, id: string, now: number): boolean {
 
 function samePage(fusion: NonNullable<VectorPart["fusedWith"]>, before: VectorPart["candidates"], after: VectorPart["candidates"]): boolean {
   const page = (candidates: VectorPart["candidates"]) => {
-    const fused = fuseRanks([fusion.keyword, candidates.map((c) => c.id)]);
+    const fused = fuseScores(fusion.keyword, candidates);
     const shown = fused.slice(fusion.offset, fusion.offset + fusion.limit).map((e) => `${e.id}:${roundScore(e.score)}`);
-    return `${fused.length}|${shown.join(",")}`;
+    // The total counts every keyword match: the recorded ones, the unrecorded rest, and the candidates found by meaning only.
+    const byMeaningOnly = candidates.filter((c) => !fusion.keyword.some((k) => k.id === c.id)).length;
+    return `${fusion.keywordTotal + byMeaningOnly}|${shown.join(",")}`;
   };
   return page(before) === page(after);
 }
@@ -140,17 +154,3 @@ export function isExpired(record: RegistryRecord | null, nowMs: number, lifetime
   return record === null || record.atMs + lifetimeMs < nowMs;
 }
 
-function cosine(a: Float32Array, b: readonly number[]): number {
-  if (a.length !== b.length) return Number.NaN; // another model: unknown, so affected
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = Math.fround(b[i]!);
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? Number.NaN : dot / Math.sqrt(na * nb); // no direction: unknown
-}
