@@ -51,7 +51,7 @@ describe("passages of a revision", () => {
     })();
 
     const patched = await api(stack, "PATCH", `/resources/${id}`, { content: revisionText("newrev"), contentType: "text/markdown" });
-    expect(patched.status).toBe(200);
+    expect(patched.status).toBe(202);
     await waitFor(async () => (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`)).body.upToDate, 60_000);
     // A few more rounds with everything current.
     await new Promise((r) => setTimeout(r, 1_500));
