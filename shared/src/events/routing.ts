@@ -134,7 +134,7 @@ export const routes: readonly Route[] = [
   },
   {
     task: "cache-invalidation",
-    events: [Events.resource.updated, Events.resource.deleted, Events.cache.invalidationRequested],
+    events: [Events.resource.updated, Events.ingestion.failed, Events.resource.deleted, Events.cache.invalidationRequested],
     priority: Priority.URGENT,
     delaySeconds: 0,
     batchSize: 10,
