@@ -31,10 +31,10 @@ let inbox: string;
 
 beforeAll(async () => {
   inbox = mkdtempSync(path.join(os.tmpdir(), "alexandria-inbox-"));
-  // Ingestion waits 2 s on its queue, so "meanwhile" can be observed.
+  // Ingestion waits 3 s on its queue, so "meanwhile" can be observed.
   stack = await startTestStack({
     env: { FILE_ALLOWED_DIRS: inbox, ALLOW_FILE_URLS: "true" },
-    routeOverrides: instantTimings({ ingestion: { delaySeconds: 2 } }),
+    routeOverrides: instantTimings({ ingestion: { delaySeconds: 3 } }),
   });
 }, 60_000);
 
@@ -50,7 +50,7 @@ async function failed(id: string): Promise<Status> {
   return waitFor(async () => {
     const s = await status(id);
     return s.ingestion.status === "failed" ? s : undefined;
-  }, 30_000);
+  }, 60_000);
 }
 
 /** PATCHes new content into a failed resource and follows it to current. */
@@ -71,7 +71,7 @@ async function patchAndFollow(id: string, word: string): Promise<void> {
   const done = await waitFor(async () => {
     const s = await status(id);
     return s.upToDate ? s : undefined;
-  }, 60_000, 100);
+  }, 120_000, 100);
   expect(done.ingestion).toEqual({ status: "completed", error: null });
   const view = await api<View>(stack, "GET", `/resources/${id}`);
   expect(view.body.ingestion).toMatchObject(done.ingestion);
@@ -86,7 +86,7 @@ describe("content PATCH on a resource whose ingestion failed", () => {
     expect(res.status).toBe(202);
     expect((await failed(res.body.id)).contentRevision).toBe(0);
     await patchAndFollow(res.body.id, "zanzibar");
-  }, 120_000);
+  }, 240_000);
 
   it("after a failed content update: ingests the newer content and becomes current", async () => {
     const res = await api<{ id: string }>(stack, "POST", "/resources", { content: "# First\n\nThe first text of this resource.", contentType: "text/markdown" });
@@ -96,5 +96,5 @@ describe("content PATCH on a resource whose ingestion failed", () => {
     expect(empty.status).toBe(202);
     expect((await failed(res.body.id)).contentRevision).toBe(2);
     await patchAndFollow(res.body.id, "quixotic");
-  }, 120_000);
+  }, 240_000);
 });

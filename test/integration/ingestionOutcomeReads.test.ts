@@ -27,15 +27,15 @@ describe.each([
 
   beforeAll(async () => {
     inbox = mkdtempSync(path.join(os.tmpdir(), "alexandria-inbox-"));
-    // Ingestion waits 2 s on its queue: time for the client's first read to cache the pending view. Every other
+    // Ingestion waits 3 s on its queue: time for the client's first read to cache the pending view. Every other
     // task (the queued cache-invalidation that repeats it, the follow-ups that invalidate the view for their own
-    // changes) is held back 8 s: the answer right after the ingestion must not depend on them.
-    const held = Object.fromEntries(TaskNames.map((task) => [task, { delaySeconds: task === "ingestion" ? 2 : 8 }]));
+    // changes) is held back 10 s: the answer right after the ingestion must not depend on them.
+    const held = Object.fromEntries(TaskNames.map((task) => [task, { delaySeconds: task === "ingestion" ? 3 : 10 }]));
     stack = await startTestStack({
       env: { REDIS_URL: redis, FILE_ALLOWED_DIRS: inbox, ALLOW_FILE_URLS: "true" },
       routeOverrides: instantTimings(held),
     });
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     if (stack) stack.app.config.faultTransientRate = 0;
@@ -72,20 +72,20 @@ describe.each([
     const res = await api<{ id: string }>(stack, "POST", "/resources", { content: "# Completed\n\nA document that is ingested at once.", contentType: "text/markdown" });
     expect(res.status).toBe(202);
     await readWhilePending(res.body.id);
-    await waitFor(async () => (await ledger(res.body.id)).includes("succeeded"), 30_000, 20);
+    await waitFor(async () => (await ledger(res.body.id)).includes("succeeded"), 60_000, 20);
     const view = await expectCurrent(res.body.id);
     expect(view.ingestion.status).toBe("completed");
-  }, 60_000);
+  }, 150_000);
 
   it("failed: shows failed with its error", async () => {
     const res = await api<{ id: string }>(stack, "POST", "/resources", { url: "file:///etc/hostname" });
     expect(res.status).toBe(202);
     await readWhilePending(res.body.id);
-    await waitFor(async () => (await ledger(res.body.id)).includes("failed"), 30_000, 20);
+    await waitFor(async () => (await ledger(res.body.id)).includes("failed"), 60_000, 20);
     const view = await expectCurrent(res.body.id);
     expect(view.ingestion.status).toBe("failed");
     expect(view.ingestion.error).toBeTruthy();
-  }, 60_000);
+  }, 150_000);
 
   it("retried, then completed: shows the ingested resource", async () => {
     stack.app.config.faultTransientRate = 1;
@@ -95,14 +95,14 @@ describe.each([
       expect(res.status).toBe(202);
       id = res.body.id;
       await readWhilePending(id);
-      await waitFor(async () => (await ledger(id)).includes("retrying"), 30_000, 20);
+      await waitFor(async () => (await ledger(id)).includes("retrying"), 60_000, 20);
     } finally {
       stack.app.config.faultTransientRate = 0;
     }
     // While it waits for its retry it is still pending, and shown so.
     expect((await expectCurrent(id)).ingestion.status).toBe("pending");
-    await waitFor(async () => (await ledger(id)).includes("succeeded"), 30_000, 20);
+    await waitFor(async () => (await ledger(id)).includes("succeeded"), 60_000, 20);
     const view = await expectCurrent(id);
     expect(view.ingestion.status).toBe("completed");
-  }, 60_000);
+  }, 150_000);
 });

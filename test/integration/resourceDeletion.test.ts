@@ -76,7 +76,7 @@ describe("DELETE /resources/{id}", () => {
     await waitFor(async () => {
       const rows = await stack.app.store.db.all<{ top: string | null }>(sql`SELECT top_resource_ids AS top FROM user_profiles WHERE user_id = 'reader-1'`);
       return rows[0]?.top?.includes(doomed);
-    }, 30_000);
+    }, 60_000);
 
     // A second user, with a live profile, whose cached recommendations list the doomed resource.
     const track = await api(stack, "POST", "/interactions", { userId: "reader-2", resourceId: kept, type: "like" });
@@ -113,12 +113,12 @@ describe("DELETE /resources/{id}", () => {
     await waitFor(async () => {
       const rows = await stack.app.store.db.all<{ n: number }>(sql`SELECT refresh_count AS n FROM user_profiles WHERE user_id = 'reader-1'`);
       return Number(rows[0]?.n) >= 2;
-    }, 30_000);
+    }, 60_000);
     const recs = await api<{ items: Array<{ id: string }> }>(stack, "GET", "/users/reader-1/recommendations");
     expect(recs.status).toBe(200);
     expect(recs.body.items.map((i) => i.id)).not.toContain(doomed);
     expect(await tablesNaming(doomed)).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it("a read of a deleted resource counted before its deletion does not bring its statistics back", async () => {
     const id = await create(`# Short\n\nA short note about queues.`, "Short");

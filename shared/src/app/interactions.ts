@@ -27,9 +27,10 @@ export interface TrackInteractionInput {
 }
 
 export async function trackInteraction(ctx: AppContext, input: TrackInteractionInput, correlationId: string) {
-  const exists = await ctx.store.db.select({ id: resources.id }).from(resources).where(eq(resources.id, input.resourceId));
-  if (exists.length === 0) throw new NotFoundError(`resource ${input.resourceId}`);
   const result = await writeWithEvents(ctx, correlationId, async (tx, emit) => {
+    // Checked in the write: an interaction can never be stored for a resource deleted a moment before.
+    const exists = await tx.select({ id: resources.id }).from(resources).where(eq(resources.id, input.resourceId));
+    if (exists.length === 0) throw new NotFoundError(`resource ${input.resourceId}`);
     const [row] = await tx
       .insert(interactions)
       .values({ userId: input.userId, resourceId: input.resourceId, type: input.type, strength: input.strength ?? 1, createdAt: new Date().toISOString() })
