@@ -37,6 +37,7 @@ const producers: Record<string, string> = {
   "cache.invalidation_requested": "writers whose inline invalidation could not reach Redis",
   "user.interaction_tracked": "POST /interactions",
   "user.profile_refreshed": "profile-refresh task",
+  "user.profile_refresh_requested": "DELETE /resources/{id} (for each stored profile built from the resource)",
   "task.started": "task runner (in process: history and metrics only)",
   "task.completed": "task runner (in process)",
   "task.retrying": "task runner (in process)",

@@ -1,9 +1,10 @@
 /**
  * Resource use cases: create (ingestion is queued), update (emits exactly the
- * events that describe the change), delete, read, list and freshness status.
+ * events that describe the change), read, list and freshness status. Deletion
+ * is resourceDeletion.ts.
  */
-import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { categories, citations, resourceAuthors, resourceKeys, resources, type ProvidedMetadata } from "../adapters/libsql/schema";
+import { and, desc, eq, lt } from "drizzle-orm";
+import { categories, resources, type ProvidedMetadata } from "../adapters/libsql/schema";
 import { NotFoundError, HttpError } from "../errors";
 import { newId } from "../util/ids";
 import { CacheUnavailableError } from "../ports/cache";
@@ -12,8 +13,6 @@ import { stage } from "../outbox/outbox";
 import { logger } from "../observability/logger";
 import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
-import { ALL_SEARCH_TAGS } from "./searchCaching";
-import { deletePassages, deleteVectors } from "../adapters/libsql/passageRows";
 
 export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
 
@@ -158,23 +157,6 @@ export async function updateResource(ctx: AppContext, id: string, patch: UpdateR
   await invalidateNow(ctx, [`resource:${id}`], correlationId);
   const updated = await loadResource(ctx, id);
   return { view: toView(updated, await categoriesOf(ctx, id)), contentQueued: contentChanged };
-}
-
-export async function deleteResource(ctx: AppContext, id: string, correlationId: string): Promise<void> {
-  const current = await loadResource(ctx, id);
-  await writeWithEvents(ctx, correlationId, async (tx, emit) => {
-    await tx.delete(resources).where(eq(resources.id, id));
-    await tx.run(sql`DELETE FROM resources_fts WHERE resource_id = ${id}`);
-    await deletePassages(tx, id);
-    await deleteVectors(tx, id);
-    await tx.delete(citations).where(eq(citations.sourceId, id));
-    await tx.update(citations).set({ targetId: null }).where(eq(citations.targetId, id));
-    await tx.delete(resourceKeys).where(eq(resourceKeys.resourceId, id));
-    await tx.delete(categories).where(eq(categories.resourceId, id));
-    await tx.delete(resourceAuthors).where(eq(resourceAuthors.resourceId, id));
-    emit("resource.deleted", { resourceId: id, contentHash: current.contentHash });
-  });
-  await invalidateNow(ctx, [`resource:${id}`, ...ALL_SEARCH_TAGS, "graph"], correlationId);
 }
 
 /**

@@ -64,6 +64,13 @@ export const eventSchemas = {
     profileRefreshDue: z.boolean(),
   }),
   "user.profile_refreshed": z.object({ userId: id, interactions: z.number().int() }),
+  /** A stored profile was built from a resource that is gone (deleted): rebuild it from what is left. */
+  "user.profile_refresh_requested": z.object({
+    userId: id,
+    resourceId: id,
+    /** Always true: the profile-refresh rule matches on this field for every event it routes. */
+    profileRefreshDue: z.literal(true),
+  }),
 
   // background task lifecycle (requirement 2.5)
   "task.started": z.object({ task: z.string(), resourceId: z.string().nullable(), attempt: z.number().int() }),
@@ -102,7 +109,7 @@ export const Events = {
   search: { indexUpdated: "search.index_updated", performed: "search.performed" },
   graph: { edgesUpdated: "graph.edges_updated" },
   cache: { invalidationRequested: "cache.invalidation_requested", invalidated: "cache.invalidated" },
-  user: { interactionTracked: "user.interaction_tracked", profileRefreshed: "user.profile_refreshed" },
+  user: { interactionTracked: "user.interaction_tracked", profileRefreshed: "user.profile_refreshed", profileRefreshRequested: "user.profile_refresh_requested" },
   task: { started: "task.started", completed: "task.completed", retrying: "task.retrying", failed: "task.failed" },
   job: { completed: "job.completed" },
   batch: { created: "batch.created" },

@@ -1,12 +1,12 @@
 import * as z from "zod";
 import {
   createResource,
-  deleteResource,
   getResourceView,
   getStatus,
   listResources,
   updateResource,
 } from "../../../../shared/src/app/resources";
+import { deleteResource } from "../../../../shared/src/app/resourceDeletion";
 import { ok, route } from "../apiRoute";
 
 const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") });
