@@ -12,8 +12,8 @@ import { eq, and, inArray, ne, sql } from "drizzle-orm";
 import { categories, resourceKeys, resources } from "../adapters/libsql/schema";
 import { PermanentError, errorMessage } from "../errors";
 import { safeFetch } from "../ingest/safeFetch";
-import { extractDocument } from "../ingest/extract";
 import { citationKeysForUrl } from "../ingest/citations";
+import { extractInSandbox } from "../ingest/sandbox";
 import { sha256 } from "../util/ids";
 import { writeWithEvents } from "../app/unitOfWork";
 import { replaceCitations } from "../app/citationsStore";
@@ -73,7 +73,7 @@ export const ingestionTask: TaskDefinition = {
 
     void ctx.app.emitter.emit("ingestion.started", { resourceId: id }, { correlationId: ctx.correlationId });
     const input = await readInput(row, ctx);
-    const doc = await extractDocument(input);
+    const doc = await extractInSandbox(input);
     if (!doc.text.trim()) throw new PermanentError("no text could be extracted from the document");
     if (update) return storeUpdatedContent(ctx, row, doc);
     const contentHash = sha256(doc.text);
