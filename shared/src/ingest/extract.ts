@@ -10,6 +10,7 @@ import { citationKeysForUrl, citationKeyString, extractCitations, type Citation 
 import { decodeText } from "./decode";
 import { UnparseableContentError } from "./errors";
 import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "./extractionLimits";
+import type { FormatExtraction } from "./formatExtraction";
 import { detectLanguage } from "./language";
 import { extractMarkdown } from "./markdownExtract";
 import { extractPdf } from "./pdfExtract";
@@ -38,14 +39,6 @@ export interface ExtractedDocument {
   citations: Citation[];
 }
 
-interface FormatExtraction {
-  text: string;
-  title: string | null;
-  description: string | null;
-  authors: string[];
-  language: string | null;
-  links: string[];
-}
 
 /**
  * Parse in the calling thread. Untrusted bytes go through
@@ -88,10 +81,8 @@ async function extractByType(contentType: SupportedContentType, input: ExtractIn
     }
     case "text/markdown":
       return extractMarkdown(decodeText(input.bytes, { charset: input.charset }));
-    case "text/plain": {
-      const plain = extractPlainText(decodeText(input.bytes, { charset: input.charset }));
-      return { ...plain, description: null, language: null, links: [] };
-    }
+    case "text/plain":
+      return extractPlainText(decodeText(input.bytes, { charset: input.charset }));
   }
 }
 

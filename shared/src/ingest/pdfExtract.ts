@@ -11,19 +11,12 @@
 import type { StructuredTextItem } from "unpdf";
 import { DocumentTooComplexError, UnparseableContentError } from "./errors";
 import type { ExtractionLimits } from "./extractionLimits";
+import type { FormatExtraction } from "./formatExtraction";
 import { assertInflatedSizeWithin } from "./pdfInflation";
 import { parseAuthorList } from "./authors";
 import { languageFromTag } from "./language";
 import { cleanField, joinParagraphs } from "./text";
 
-export interface PdfExtraction {
-  text: string;
-  title: string | null;
-  description: string | null;
-  authors: string[];
-  language: string | null;
-  links: string[];
-}
 
 interface Line {
   text: string;
@@ -32,7 +25,7 @@ interface Line {
   fontSize: number;
 }
 
-export async function extractPdf(bytes: Uint8Array, limits: Pick<ExtractionLimits, "maxPages" | "maxInflatedBytes">): Promise<PdfExtraction> {
+export async function extractPdf(bytes: Uint8Array, limits: Pick<ExtractionLimits, "maxPages" | "maxInflatedBytes">): Promise<FormatExtraction> {
   await assertInflatedSizeWithin(bytes, limits.maxInflatedBytes);
   // Loaded on first use: PDF.js is the largest part of the code, and most processes never read a PDF
   // (on AWS it is a separate file beside the bundle, so it is not even compiled at cold start).
