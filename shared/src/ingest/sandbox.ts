@@ -104,7 +104,8 @@ function startChild(heapMb: number): SandboxChild {
     execArgv: [...(fromSource ? ["--import", tsxLoaderUrl()] : []), `--max-old-space-size=${heapMb}`],
     serialization: "advanced", // structured clone: the document's bytes travel as bytes
     stdio: ["ignore", "ignore", "pipe", "ipc"],
-    env: { ...process.env, NODE_OPTIONS: "" },
+    // Only what a parser needs: the child reads hostile bytes, so it gets no keys, tokens or AWS credentials.
+    env: sandboxEnvironment(),
   });
   const sandbox: SandboxChild = { child, heapMb, stderrTail: "", ready: Promise.resolve() };
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -126,6 +127,14 @@ function startChild(heapMb: number): SandboxChild {
     if (at !== -1) idle.splice(at, 1);
   });
   return sandbox;
+}
+
+function sandboxEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ["PATH", "HOME", "TMPDIR", "LANG", "TZ", "LOG_LEVEL", "VITEST"]) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  return env;
 }
 
 /** An idle child must not keep the parent alive; a busy one must. */

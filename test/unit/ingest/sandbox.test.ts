@@ -3,6 +3,7 @@
  * (and the sandbox) keeps extracting the next document. Every hostile input is
  * generated here (test/helpers/hostileDocuments.ts).
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DocumentTooComplexError } from "../../../shared/src/ingest/errors";
 import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "../../../shared/src/ingest/extractionLimits";
@@ -70,5 +71,39 @@ describe("extraction sandbox", () => {
     await expectStillExtracting();
     const handles = (process as unknown as { _getActiveHandles(): Array<{ constructor: { name: string } }> })._getActiveHandles();
     expect(handles.filter((handle) => handle.constructor.name === "ChildProcess")).toHaveLength(0);
+  });
+});
+
+/** Environments of this process's sandbox children, read from /proc (Linux). */
+function sandboxChildEnvironments(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("sandboxWorker")) continue;
+      found.push(readFileSync(`/proc/${pid}/environ`, "utf8"));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+describe("extraction sandbox environment", () => {
+  it("gives the parsing process no secrets from the environment", async () => {
+    process.env["API_KEY"] = "sandbox-secret-value";
+    try {
+      // A heap size no other test uses: a fresh child, started while the secret is set.
+      await extractInSandbox({ bytes: new TextEncoder().encode("plain words"), contentType: "text/plain" }, limits({ heapMb: 200 }));
+      const environments = sandboxChildEnvironments();
+      expect(environments.length).toBeGreaterThan(0);
+      for (const environment of environments) {
+        expect(environment).not.toContain("sandbox-secret-value");
+        expect(environment).toContain("PATH=");
+      }
+    } finally {
+      delete process.env["API_KEY"];
+    }
   });
 });
