@@ -7,6 +7,7 @@
  * from a current one (debounce by revision, DESIGN.md §2.3).
  */
 import * as z from "zod";
+import { safeCorrelationId } from "../observability/correlationId";
 
 const id = z.string().min(1).max(200);
 const revision = z.number().int().nonnegative();
@@ -124,7 +125,8 @@ export function isEventName(name: string): name is EventName {
 /** Metadata every event carries next to its payload. */
 export const eventMetaSchema = z.object({
   eventId: z.string(),
-  correlationId: z.string(),
+  // Cut, not refused: a message with a long id is still work to do.
+  correlationId: z.string().transform(safeCorrelationId),
   priority: z.number().int().min(1).max(10),
   occurredAt: z.string(),
 });

@@ -12,8 +12,10 @@ import { eq, and, inArray, ne, sql } from "drizzle-orm";
 import { categories, resourceKeys, resources } from "../adapters/libsql/schema";
 import { PermanentError, errorMessage } from "../errors";
 import { safeFetch } from "../ingest/safeFetch";
-import { extractDocument } from "../ingest/extract";
 import { citationKeysForUrl } from "../ingest/citations";
+import { extractInSandbox } from "../ingest/sandbox";
+import { publicIngestionError } from "../ingest/publicError";
+import { logger } from "../observability/logger";
 import { sha256 } from "../util/ids";
 import { writeWithEvents } from "../app/unitOfWork";
 import { replaceCitations } from "../app/citationsStore";
@@ -72,13 +74,16 @@ export const ingestionTask: TaskDefinition = {
 
   async onGiveUp(event, error, ctx) {
     const id = resourceIdOf(event);
+    // Readers see a code and a fixed sentence; the detail stays in the log and the task record (/monitoring).
+    const shown = publicIngestionError(error);
+    logger.warn("ingestion failed", { resourceId: id, error: errorMessage(error).slice(0, 2000), shown, correlationId: ctx.correlationId });
     const failed = await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
       // Only the revision this message was for fails: a newer content update keeps its own chance.
       const res = await tx
         .update(resources)
-        .set({ ingestionStatus: "failed", ingestionError: errorMessage(error).slice(0, 2000), updatedAt: new Date().toISOString() })
+        .set({ ingestionStatus: "failed", ingestionError: shown, updatedAt: new Date().toISOString() })
         .where(and(eq(resources.id, id), eq(resources.contentRevision, contentRevisionOf(event) ?? 0), inArray(resources.ingestionStatus, [...IN_PROGRESS])));
-      if (res.rowsAffected > 0) emit("ingestion.failed", { resourceId: id, error: errorMessage(error).slice(0, 2000) });
+      if (res.rowsAffected > 0) emit("ingestion.failed", { resourceId: id, error: shown });
       return res.rowsAffected > 0;
     });
     // A failure is a change of state like any other: the cached `pending` view goes now (ingestion.failed repeats it).
@@ -97,7 +102,7 @@ async function ingest(event: DomainEvent, ctx: TaskRunContext): Promise<TaskResu
 
   void ctx.app.emitter.emit("ingestion.started", { resourceId: id }, { correlationId: ctx.correlationId });
   const input = await readInput(row, ctx);
-  const doc = await extractDocument(input);
+  const doc = await extractInSandbox(input);
   if (!doc.text.trim()) throw new PermanentError("no text could be extracted from the document");
   if (update) return storeUpdatedContent(ctx, row, doc);
   const contentHash = sha256(doc.text);

@@ -27,6 +27,8 @@ export const createResourceBody = z
       .max(2048)
       .refine((u) => URL.canParse(u), "url is not a valid URL")
       .refine((u) => ["http:", "https:", "file:"].includes(URL.parse(u)?.protocol ?? "http:"), "url must use http, https or file")
+      // Credentials in a URL would be stored and shown to every reader of the resource.
+      .refine((u) => !URL.parse(u)?.username && !URL.parse(u)?.password, "url must not contain a user name or password")
       .optional(),
     content: z.string().min(1).max(MAX_CONTENT_CHARS).optional(),
     contentType: contentType.optional(),
