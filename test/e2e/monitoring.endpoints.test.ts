@@ -1,7 +1,7 @@
 /**
  * Every monitoring endpoint answers on a running stack, and its figures move
  * when work happens (issue 6, "done means"). Real libSQL, real fauxqs, real
- * pollers, real Redis (127.0.0.1:6379, a key prefix per run).
+ * pollers, real Redis (the run's shared one, a key prefix per run).
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,9 +11,10 @@ import { monitoringRoutes } from "../../functions/src/http/routes/monitoring";
 import { instantTimings } from "../../shared/src/events/routing";
 import { historyKey, RedisHistorySink } from "../../shared/src/observability/redisHistory";
 import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
+import { sharedRedisUrl } from "../helpers/sharedRedis";
 
 const KEY = "monitoring-test-key";
-const REDIS_URL = "redis://127.0.0.1:6379";
+const REDIS_URL = sharedRedisUrl();
 const prefix = () => `mon${process.pid}${randomUUID().slice(0, 6)}`;
 
 interface Status {
