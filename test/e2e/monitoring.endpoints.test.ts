@@ -12,15 +12,12 @@ import { instantTimings } from "../../shared/src/events/routing";
 import { historyKey, RedisHistorySink } from "../../shared/src/observability/redisHistory";
 import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
 import { sharedRedisUrl } from "../helpers/sharedRedis";
+import { untilCurrent } from "../helpers/resourceStatus";
 
 const KEY = "monitoring-test-key";
 const REDIS_URL = sharedRedisUrl();
 const prefix = () => `mon${process.pid}${randomUUID().slice(0, 6)}`;
 
-interface Status {
-  upToDate: boolean;
-  ingestion: { status: string; error: string | null };
-}
 interface EventItem {
   eventId: string;
   name: string;
@@ -55,14 +52,6 @@ async function post(stack: TestStack, text: string, headers: Record<string, stri
   const res = await api<{ id: string }>(stack, "POST", "/resources", { content: text, contentType: "text/plain" }, { ...(stack.config.apiKey ? { "x-api-key": stack.config.apiKey } : {}), ...headers });
   expect(res.status).toBe(202);
   return res.body.id;
-}
-
-function untilCurrent(stack: TestStack, id: string): Promise<Status> {
-  return waitFor(async () => {
-    const s = await api<Status>(stack, "GET", `/resources/${id}/status`);
-    if (s.body.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.body.ingestion.error}`);
-    return s.body.upToDate ? s.body : undefined;
-  }, 45_000);
 }
 
 const doc = (topic: string) =>
