@@ -1,5 +1,5 @@
 /**
- * Fault (requirement 14; DESIGN.md §2.6; issue 7): the queue unreachable. The
+ * Fault (requirement 14; docs/architecture.md, "Outbox"; issue 7): the queue unreachable. The
  * SQS emulator runs as its own process with persistence on; it is killed
  * during writes and restarted on the same port and data directory.
  * - Writes still answer (2xx); their events wait in the outbox; once the

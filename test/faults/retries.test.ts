@@ -1,5 +1,5 @@
 /**
- * Faults (requirement 5, 14; DESIGN.md §2.8): retries with exponential backoff
+ * Faults (requirement 5, 14; docs/architecture.md, "Retries and a message's fate"): retries with exponential backoff
  * on SQS, then the dead-letter queue with the failure's context; a permanent
  * failure goes to the DLQ after exactly one attempt, without burning retries.
  *

@@ -1,5 +1,5 @@
 /**
- * Hooks table, rows 1 and 2 (requirement 3.1, 3.2; DESIGN.md §2.3): debounce
+ * Hooks table, rows 1 and 2 (requirement 3.1, 3.2; docs/architecture.md, "Debounce and idempotence by revision"): debounce
  * by revision. N updates inside the route's delay window cost exactly one
  * computation, and it is of the last revision.
  *

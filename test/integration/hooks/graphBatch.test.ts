@@ -1,5 +1,5 @@
 /**
- * Hooks table, row 4 (requirement 3.4; DESIGN.md §2.4): citations of many
+ * Hooks table, row 4 (requirement 3.4; docs/architecture.md, "Batching"): citations of many
  * resources are applied in ONE batch (one invocation, one transaction) after
  * the batching window; links go both ways; a citation of a resource that is
  * ingested later gets linked when it arrives.

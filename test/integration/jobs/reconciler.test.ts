@@ -1,5 +1,5 @@
 /**
- * The reconciler heals what messages missed (DESIGN.md §2.10): a queued
+ * The reconciler heals what messages missed (docs/architecture.md, "Reconciler"): a queued
  * message deleted by hand, and the resource still becomes current. Real
  * fauxqs queues and pollers, real libSQL, the HTTP API.
  */
