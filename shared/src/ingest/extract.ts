@@ -13,6 +13,7 @@ import { detectLanguage } from "./language";
 import { extractMarkdown } from "./markdownExtract";
 import { extractPdf } from "./pdfExtract";
 import { extractPlainText } from "./plainTextExtract";
+import type { FormatExtraction } from "./formatExtraction";
 import { sniffContentType, type SupportedContentType } from "./sniff";
 
 export interface ExtractInput {
@@ -35,15 +36,6 @@ export interface ExtractedDocument {
   language: string | null;
   contentType: SupportedContentType;
   citations: Citation[];
-}
-
-interface FormatExtraction {
-  text: string;
-  title: string | null;
-  description: string | null;
-  authors: string[];
-  language: string | null;
-  links: string[];
 }
 
 export async function extractDocument(input: ExtractInput): Promise<ExtractedDocument> {
@@ -83,10 +75,8 @@ async function extractByType(contentType: SupportedContentType, input: ExtractIn
     }
     case "text/markdown":
       return extractMarkdown(decodeText(input.bytes, { charset: input.charset }));
-    case "text/plain": {
-      const plain = extractPlainText(decodeText(input.bytes, { charset: input.charset }));
-      return { ...plain, description: null, language: null, links: [] };
-    }
+    case "text/plain":
+      return extractPlainText(decodeText(input.bytes, { charset: input.charset }));
   }
 }
 

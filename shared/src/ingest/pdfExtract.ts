@@ -13,15 +13,7 @@ import { UnparseableContentError } from "./errors";
 import { parseAuthorList } from "./authors";
 import { languageFromTag } from "./language";
 import { cleanField, joinParagraphs } from "./text";
-
-export interface PdfExtraction {
-  text: string;
-  title: string | null;
-  description: string | null;
-  authors: string[];
-  language: string | null;
-  links: string[];
-}
+import type { FormatExtraction } from "./formatExtraction";
 
 interface Line {
   text: string;
@@ -30,7 +22,7 @@ interface Line {
   fontSize: number;
 }
 
-export async function extractPdf(bytes: Uint8Array): Promise<PdfExtraction> {
+export async function extractPdf(bytes: Uint8Array): Promise<FormatExtraction> {
   // Loaded on first use: PDF.js is the largest part of the code, and most processes never read a PDF
   // (on AWS it is a separate file beside the bundle, so it is not even compiled at cold start).
   const { extractLinks, extractTextItems, getDocumentProxy, getMeta } = await import("unpdf");
