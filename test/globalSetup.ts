@@ -17,7 +17,13 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The files of this run are known before global setup (vitest's state API); none known means the whole suite.
-  ensureDebianPackages(needsOf(project.vitest.state.getPaths()));
+  try {
+    ensureDebianPackages(needsOf(project.vitest.state.getPaths()));
+  } catch (error) {
+    // One line that says what to run, not a stack trace; nothing has been started yet.
+    console.error(`test setup: ${(error as Error).message}`);
+    process.exit(1);
+  }
   const redis = await resolveSharedRedis();
   if (redis.source === "own") console.error(`test setup: no Redis configured or answering; started redis-server at ${redis.url} for this run`);
   project.provide("sharedRedisUrl", redis.url);
