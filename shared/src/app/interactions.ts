@@ -2,7 +2,7 @@
  * User interactions and recommendations. The interaction count is kept in the
  * same write as the interaction, so "every 10th interaction" is exact under
  * concurrency; the event carries `profileRefreshDue` and the route's rule
- * matches on it (DESIGN.md §2.5).
+ * matches on it (docs/architecture.md, "Conditions in the event").
  */
 import { desc, eq, inArray, sql } from "drizzle-orm";
 import { interactions, resources, userProfiles } from "../adapters/libsql/schema";

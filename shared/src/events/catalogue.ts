@@ -4,7 +4,7 @@
  * never by retyping the string; `docs/events.md` lists producers and consumers.
  *
  * Revisions travel in the payload so consumers can tell a superseded trigger
- * from a current one (debounce by revision, DESIGN.md §2.3).
+ * from a current one (debounce by revision, docs/architecture.md, "Debounce and idempotence by revision").
  */
 import * as z from "zod";
 import { safeCorrelationId } from "../observability/correlationId";

@@ -6,7 +6,7 @@
  * shared history store so every process sees the same history.
  *
  * Cross-process delivery is not this class's job: events leave the process
- * through the outbox to the bus (DESIGN.md §2.6).
+ * through the outbox to the bus (docs/architecture.md, "Outbox").
  */
 import { randomUUID } from "node:crypto";
 import { safeCorrelationId } from "../observability/correlationId";

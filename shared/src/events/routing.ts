@@ -1,5 +1,5 @@
 /**
- * The routing table (DESIGN.md §2.1): which events wake which task, on which
+ * The routing table (docs/architecture.md, "Routing table"): which events wake which task, on which
  * queue, with what priority, delay, batching and retry budget. It is pure data.
  * CDK turns each route into an EventBridge rule, an SQS queue with its DLQ and a
  * Lambda event source mapping; the local bus and pollers read the same table.

@@ -1,10 +1,10 @@
 /**
  * Drizzle table definitions: the typed view of the store. The DDL lives in
  * `shared/migrations/*.sql` (drizzle cannot declare FTS5 tables or vector
- * columns); `test/integration/store/schema.test.ts` checks the two agree.
+ * columns); `test/unit/schema.test.ts` checks the two agree.
  *
  * Every derived datum records the revision it was computed from, so freshness
- * is a comparison and every task is idempotent (DESIGN.md §2.3).
+ * is a comparison and every task is idempotent (docs/architecture.md, "Debounce and idempotence by revision").
  */
 import { sql } from "drizzle-orm";
 import { integer, primaryKey, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
