@@ -15,12 +15,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
+import { sharedRedisUrl } from "../helpers/sharedRedis";
 import { instantTimings, TaskNames } from "../../shared/src/events/routing";
 import { categoriesOf, loadResource, toView, type ResourceView } from "../../shared/src/app/resources";
 
 describe.each([
-  { mode: "with Redis", redis: "redis://127.0.0.1:6379" },
-  { mode: "without Redis", redis: undefined },
+  { mode: "with Redis", redis: true },
+  { mode: "without Redis", redis: false },
 ])("GET /resources/{id} after each ingestion outcome, $mode", ({ redis }) => {
   let stack: TestStack;
   let inbox: string;
@@ -32,7 +33,7 @@ describe.each([
     // changes) is held back 10 s: the answer right after the ingestion must not depend on them.
     const held = Object.fromEntries(TaskNames.map((task) => [task, { delaySeconds: task === "ingestion" ? 3 : 10 }]));
     stack = await startTestStack({
-      env: { REDIS_URL: redis, FILE_ALLOWED_DIRS: inbox, ALLOW_FILE_URLS: "true" },
+      env: { REDIS_URL: redis ? sharedRedisUrl() : undefined, FILE_ALLOWED_DIRS: inbox, ALLOW_FILE_URLS: "true" },
       routeOverrides: instantTimings(held),
     });
   }, 150_000);
