@@ -14,6 +14,7 @@ import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
 import { ALL_SEARCH_TAGS } from "./searchCaching";
 import { deletePassages, deleteVectors } from "../adapters/libsql/passageRows";
+import { forgetFingerprint } from "./nearDuplicates";
 
 export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
 
@@ -26,6 +27,9 @@ export interface CreateResourceInput {
   authors?: string[];
   source?: string;
   batchId?: string | null;
+  /** Kept from another library (import): the id and creation time it had there. */
+  id?: string;
+  createdAt?: string;
 }
 
 export interface UpdateResourceInput {
@@ -54,7 +58,7 @@ export async function createResources(ctx: AppContext, inputs: readonly CreateRe
     if (input.authors?.length) provided.authors = input.authors;
     if (input.source) provided.source = input.source;
     return {
-      id: newId(),
+      id: input.id ?? newId(),
       url: input.url ?? null,
       source: input.source ?? null,
       title: input.title ?? null,
@@ -65,7 +69,7 @@ export async function createResources(ctx: AppContext, inputs: readonly CreateRe
       inputContentType: input.contentType ?? null,
       providedMetadata: provided,
       batchId: input.batchId ?? null,
-      createdAt: now,
+      createdAt: input.createdAt ?? now,
       updatedAt: now,
     };
   });
@@ -162,7 +166,7 @@ export async function updateResource(ctx: AppContext, id: string, patch: UpdateR
 
 export async function deleteResource(ctx: AppContext, id: string, correlationId: string): Promise<void> {
   const current = await loadResource(ctx, id);
-  await writeWithEvents(ctx, correlationId, async (tx, emit) => {
+  const freed = await writeWithEvents(ctx, correlationId, async (tx, emit) => {
     await tx.delete(resources).where(eq(resources.id, id));
     await tx.run(sql`DELETE FROM resources_fts WHERE resource_id = ${id}`);
     await deletePassages(tx, id);
@@ -172,9 +176,12 @@ export async function deleteResource(ctx: AppContext, id: string, correlationId:
     await tx.delete(resourceKeys).where(eq(resourceKeys.resourceId, id));
     await tx.delete(categories).where(eq(categories.resourceId, id));
     await tx.delete(resourceAuthors).where(eq(resourceAuthors.resourceId, id));
+    const copies = await forgetFingerprint(tx, id);
     emit("resource.deleted", { resourceId: id, contentHash: current.contentHash });
+    return copies;
   });
-  await invalidateNow(ctx, [`resource:${id}`, ...ALL_SEARCH_TAGS, "graph"], correlationId);
+  // Its near-copies are originals now: their cached views said otherwise.
+  await invalidateNow(ctx, [`resource:${id}`, ...freed.map((f) => `resource:${f}`), ...ALL_SEARCH_TAGS, "graph"], correlationId);
 }
 
 /**
@@ -211,6 +218,8 @@ export interface ResourceView {
   contentLength: number;
   quality: { score: number | null; dimensions: Record<string, number> | null };
   categories: Array<{ category: string; confidence: number; source: string }>;
+  /** The resource this one is a near-copy of, with the estimated similarity of their texts (docs/duplicates.md). */
+  duplicateOf: { id: string; similarity: number } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -240,6 +249,7 @@ export function toView(row: ResourceRow, cats: ResourceView["categories"]): Reso
     contentLength: row.content?.length ?? 0,
     quality: { score: row.qualityScore, dimensions: row.qualityDimensions ?? null },
     categories: cats,
+    duplicateOf: row.duplicateOf ? { id: row.duplicateOf, similarity: row.duplicateSimilarity ?? 0 } : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -251,9 +261,21 @@ export async function getResourceView(ctx: AppContext, id: string): Promise<Reso
   return ctx.cache.getOrLoad("resource", id, async () => toView(await loadResource(ctx, id), await categoriesOf(ctx, id)), { tags: [`resource:${id}`] });
 }
 
-export async function getResourceContent(ctx: AppContext, id: string): Promise<{ id: string; contentRevision: number; content: string | null }> {
+export interface ResourceContent {
+  id: string;
+  contentRevision: number;
+  /** The text extracted at ingestion (null until ingestion has completed). */
+  content: string | null;
+  contentType: string | null;
+  /** Where it came from: the URL it was fetched from, else the source given (a file path for files added by the CLI). */
+  url: string | null;
+  source: string | null;
+}
+
+/** The stored text of a resource, as extraction left it and search reads it. */
+export async function getResourceContent(ctx: AppContext, id: string): Promise<ResourceContent> {
   const row = await loadResource(ctx, id);
-  return { id, contentRevision: row.contentRevision, content: row.content };
+  return { id, contentRevision: row.contentRevision, content: row.content, contentType: row.contentType, url: row.url, source: row.source };
 }
 
 export async function listResources(ctx: AppContext, opts: { limit: number; cursor?: string | undefined; status?: string | undefined }) {
