@@ -3,7 +3,7 @@
  * events that describe the change), delete, read, list and freshness status.
  */
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { categories, citations, resourceAuthors, resourceKeys, resources, type ProvidedMetadata } from "../adapters/libsql/schema";
+import { categories, citations, resourceAuthors, resourceKeys, resources, taskRuns, type ProvidedMetadata } from "../adapters/libsql/schema";
 import { NotFoundError, HttpError } from "../errors";
 import { newId } from "../util/ids";
 import { CacheUnavailableError } from "../ports/cache";
@@ -308,6 +308,8 @@ export interface ResourceStatus {
     classification: { revision: number; current: boolean };
   };
   upToDate: boolean;
+  /** The resource's latest task run, when it failed and will be tried again: what waits, and why. */
+  retrying?: { task: string; attempt: number; error: string | null; at: string } | null;
 }
 
 /** Freshness is a comparison of revisions: derived data records what it was computed from. */
@@ -331,5 +333,8 @@ export function statusOf(row: ResourceRow): ResourceStatus {
 }
 
 export async function getStatus(ctx: AppContext, id: string): Promise<ResourceStatus> {
-  return statusOf(await loadResource(ctx, id));
+  const status = statusOf(await loadResource(ctx, id));
+  const [last] = await ctx.store.db.select().from(taskRuns).where(eq(taskRuns.resourceId, id)).orderBy(desc(taskRuns.id)).limit(1);
+  const retrying = last?.status === "retrying" && !status.upToDate ? { task: last.task, attempt: last.attempt, error: last.error, at: last.finishedAt ?? last.startedAt } : null;
+  return { ...status, retrying };
 }
