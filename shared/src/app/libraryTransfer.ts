@@ -35,8 +35,24 @@ export const exportRecord = z
     id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters"),
     createdAt: z.iso.datetime(),
     input: z.union([
-      z.object({ url: z.string().max(2048).refine((u) => URL.canParse(u), "url is not a valid URL") }).strict(),
-      z.object({ content: z.string().min(1).max(14 * 1024 * 1024), contentType }).strict(),
+      z
+        .object({
+          url: z
+            .string()
+            .max(2048)
+            .refine((u) => URL.canParse(u), "url is not a valid URL")
+            // The same schemes POST /resources accepts; fetching still goes through the fetch policy.
+            .refine((u) => ["http:", "https:", "file:"].includes(URL.parse(u)?.protocol ?? ""), "url must use http, https or file"),
+        })
+        .strict(),
+      z
+        .object({ content: z.string().min(1).max(14 * 1024 * 1024), contentType })
+        .strict()
+        // As POST /resources checks them: PDFs travel in base64, text never holds NUL.
+        .refine((c) => (c.contentType === "application/pdf" ? /^[A-Za-z0-9+/=\s]+$/.test(c.content) : !c.content.includes("\u0000")), {
+          message: "PDF content must be base64; text content must not contain NUL characters",
+          path: ["content"],
+        }),
     ]),
     metadata: z
       .object({
