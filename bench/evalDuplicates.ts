@@ -19,7 +19,7 @@ const { DUPLICATE_THRESHOLD } = await import("../shared/src/domain/fingerprint")
 const { values } = parseArgs({ options: { originals: { type: "string", default: "400" }, copies: { type: "string", default: "210" }, siblings: { type: "string", default: "300" } } });
 const started = new Date();
 const set = buildLabelledSet({ originals: Number(values.originals), copies: Number(values.copies), siblings: Number(values.siblings) });
-const sweep = [0.5, 0.6, 0.65, DUPLICATE_THRESHOLD, 0.75, 0.8, 0.85, 0.9].filter((t, i, a) => a.indexOf(t) === i).sort((a, b) => a - b);
+const sweep = [0.5, 0.6, 0.65, 0.7, DUPLICATE_THRESHOLD, 0.75, 0.8, 0.85, 0.9].filter((t, i, a) => a.indexOf(t) === i).sort((a, b) => a - b);
 const figures = await evaluateDuplicates(set, sweep);
 const at = figures.find((f) => f.threshold === DUPLICATE_THRESHOLD)!;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

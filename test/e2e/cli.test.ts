@@ -6,6 +6,8 @@
  * whole run (the bar shows from the first file); export and re-import.
  */
 import { spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -46,7 +48,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { API_KEY: KEY } });
+  // Private networks allowed: the flaky source below listens on loopback.
+  stack = await startTestStack({ env: { API_KEY: KEY, ALLOW_PRIVATE_NETWORKS: "true" } });
   work = mkdtempSync(path.join(os.tmpdir(), "alexandria-cli-"));
   const folder = path.join(work, "notes");
   mkdirSync(folder);
@@ -89,6 +92,25 @@ describe("alexandria", () => {
     expect(search.code).toBe(0);
     expect(search.stdout).toContain(`from: ${path.join(work, "notes", "b-vacuum.txt")}`);
   }, 180_000);
+
+  it("says that a waiting item is retrying, and why", async () => {
+    let calls = 0;
+    const flaky = http.createServer((_req, res) => {
+      calls++;
+      if (calls <= 2) res.writeHead(503, { "content-type": "text/plain" }).end("busy");
+      else res.writeHead(200, { "content-type": "text/plain" }).end("Checkpoints flush dirty buffers to disk so that crash recovery replays less of the log.");
+    });
+    await new Promise<void>((r) => flaky.listen(0, "127.0.0.1", () => r()));
+    try {
+      const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/checkpoints.txt`;
+      const run = await cli(["ingest", url]);
+      expect(run.stdout).toMatch(new RegExp(`waiting: ${url.replace(/[.?]/g, "\\$&")}: ingestion attempt \\d+ failed: .*503.*; retrying`));
+      expect(run.stdout).toContain("1 current, 0 failed");
+      expect(run.code).toBe(0);
+    } finally {
+      flaky.close();
+    }
+  }, 120_000);
 
   it("tells where it looked when no server answers", async () => {
     const run = await cli(["search", "x"], { ALEXANDRIA_URL: "http://127.0.0.1:9" });
