@@ -20,6 +20,8 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of `body` as JSON (e.g. NDJSON), with the content-type given in `headers`. */
+  text?: string;
 }
 
 export interface ApiRoute {

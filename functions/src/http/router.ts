@@ -95,6 +95,7 @@ export function createApiHandler(routes: readonly ApiRoute[], getApp: () => Prom
       const query = validate(r.query, event.queryStringParameters ?? {}, "query");
       const body = r.body ? validate(r.body, parseBody(event), "body") : undefined;
       const res = await r.handle({ params, query, body, headers, correlationId } as never, app);
+      if (res.text !== undefined) return { statusCode: res.status, headers: { "x-correlation-id": correlationId, ...res.headers }, body: res.text };
       return json(res.status, res.body, correlationId, res.headers);
     },
   }));

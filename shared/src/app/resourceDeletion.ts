@@ -20,10 +20,11 @@ import { writeWithEvents } from "./unitOfWork";
 import { invalidateNow, loadResource } from "./resources";
 import { ALL_SEARCH_TAGS } from "./searchCaching";
 import { RECOMMENDATIONS_TAG } from "./interactions";
+import { forgetFingerprint } from "./nearDuplicates";
 
 export async function deleteResource(ctx: AppContext, id: string, correlationId: string): Promise<void> {
   const current = await loadResource(ctx, id);
-  const users = await writeWithEvents(ctx, correlationId, async (tx, emit) => {
+  const { users, freed } = await writeWithEvents(ctx, correlationId, async (tx, emit) => {
     // Users whose data names the resource: their interactions, or their stored profile's top list.
     const affected = await tx.all<{ userId: string; stored: number }>(sql`
       SELECT p.user_id AS userId, p.vector IS NOT NULL AS stored FROM user_profiles p
@@ -45,12 +46,14 @@ export async function deleteResource(ctx: AppContext, id: string, correlationId:
     await tx.run(sql`
       UPDATE user_profiles SET top_resource_ids = (SELECT json_group_array(value) FROM json_each(top_resource_ids) WHERE value != ${id})
       WHERE EXISTS (SELECT 1 FROM json_each(top_resource_ids) WHERE value = ${id})`);
+    const copies = await forgetFingerprint(tx, id);
     emit("resource.deleted", { resourceId: id, contentHash: current.contentHash });
     // A profile not yet stored (under 10 interactions) is built live from what is left; a stored one is rebuilt.
     for (const user of affected) {
       if (Number(user.stored)) emit("user.profile_refresh_requested", { userId: user.userId, resourceId: id, profileRefreshDue: true });
     }
-    return affected.map((u) => u.userId);
+    return { users: affected.map((u) => u.userId), freed: copies };
   });
-  await invalidateNow(ctx, [`resource:${id}`, ...ALL_SEARCH_TAGS, "graph", RECOMMENDATIONS_TAG, ...users.map((u) => `user:${u}`)], correlationId);
+  // Its near-copies are originals now: their cached views said otherwise.
+  await invalidateNow(ctx, [`resource:${id}`, ...freed.map((f) => `resource:${f}`), ...ALL_SEARCH_TAGS, "graph", RECOMMENDATIONS_TAG, ...users.map((u) => `user:${u}`)], correlationId);
 }

@@ -2,7 +2,8 @@
  * Ingestion: fetch (or decode) what the client sent, extract text and
  * metadata, and store it as content revision 1 with every event that follows
  * from it. Identical content (same hash) reuses the embedding and categories
- * already computed for it instead of recomputing them.
+ * already computed for it instead of recomputing them. A near-copy of an
+ * earlier resource is marked `duplicateOf` it (app/nearDuplicates.ts).
  *
  * A content update (PATCH) comes here too: the request stored the content and
  * bumped the content revision; this task extracts it (contentUpdate.ts), so
@@ -29,6 +30,7 @@ import { invalidateSearchResults } from "../app/searchInvalidation";
 import type { DomainEvent } from "../events/catalogue";
 import type { TaskDefinition, TaskResult, TaskRunContext } from "./types";
 import { storeUpdatedContent, supersededUpdate } from "./contentUpdate";
+import { fingerprintResource } from "../app/nearDuplicates";
 
 function resourceIdOf(event: DomainEvent): string {
   return (event.payload as { resourceId: string }).resourceId;
@@ -122,6 +124,7 @@ async function ingest(event: DomainEvent, ctx: TaskRunContext): Promise<TaskResu
     const twin = await tx.query.resources.findFirst({
       where: and(eq(resources.contentHash, contentHash), ne(resources.id, id), sql`${resources.embeddedRevision} > 0`),
     });
+    const near = await fingerprintResource(tx, id, contentRevision, doc.text);
     let reused = false;
     let embeddedRevision = 0;
     let classifiedRevision = 0;
@@ -161,6 +164,8 @@ async function ingest(event: DomainEvent, ctx: TaskRunContext): Promise<TaskResu
         embeddedRevision,
         embeddedModel: reused ? twin!.embeddedModel : null,
         classifiedRevision,
+        duplicateOf: near?.id ?? null,
+        duplicateSimilarity: near?.similarity ?? null,
         ingestionStatus: "completed",
         ingestionError: null,
         ingestedAt: new Date().toISOString(),
