@@ -13,7 +13,7 @@ import { newId } from "../util/ids";
 import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
-import { SearchTags } from "../app/searchCaching";
+import { derivedDataTags } from "../app/searchCaching";
 
 function payloadOf(event: DomainEvent) {
   const p = event.payload as { resourceId: string; metadataRevision: number };
@@ -27,7 +27,7 @@ export const authorNormalizationTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, metadataRevision } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "metadata revision", messageRevision: metadataRevision, computed: (r) => r.authorsRevision });
+    const guard = await loadUnlessDone(app, id, { datum: "authors", messageRevision: metadataRevision });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
 
@@ -69,7 +69,7 @@ export const authorNormalizationTask: TaskDefinition = {
     });
     if (!linked) return { status: "skipped", reason: "metadata changed while normalising" };
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
-    await app.cache.invalidate({ tags: [`resource:${id}`, SearchTags.meta("authors")] }).catch(() => undefined);
+    await app.cache.invalidate({ tags: derivedDataTags("authors", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.metadataRevision };
   },
 };

@@ -12,7 +12,7 @@ import { writeWithEvents } from "../app/unitOfWork";
 import type { DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
 import type { TaskDefinition } from "./types";
-import { SearchTags } from "../app/searchCaching";
+import { derivedDataTags } from "../app/searchCaching";
 
 /** Suggestions below this confidence are not stored. */
 const MIN_CONFIDENCE = 0.1;
@@ -29,9 +29,8 @@ export const classificationTask: TaskDefinition = {
     const id = idOf(event);
     const { app } = ctx;
     const guard = await loadUnlessDone(app, id, {
-      follows: "content revision",
+      datum: "classification",
       messageRevision: (event.payload as { contentRevision?: number }).contentRevision,
-      computed: (r) => r.classifiedRevision,
       notReady: waitingForContent,
     });
     if ("skip" in guard) return guard.skip;
@@ -56,7 +55,7 @@ export const classificationTask: TaskDefinition = {
     });
     if (!applied) return { status: "skipped", reason: "content changed while classifying" };
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
-    await app.cache.invalidate({ tags: [`resource:${id}`, SearchTags.meta("categories")] }).catch(() => undefined);
+    await app.cache.invalidate({ tags: derivedDataTags("classification", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.contentRevision };
   },
 };

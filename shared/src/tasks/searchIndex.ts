@@ -30,7 +30,7 @@ export const searchIndexTask: TaskDefinition = {
   async run(event, ctx) {
     const { id, revision } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.indexedRevision, notReady: waitingForContent });
+    const guard = await loadUnlessDone(app, id, { datum: "searchIndex", messageRevision: revision, notReady: waitingForContent });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
 
