@@ -65,7 +65,7 @@ describe("RedisHistorySink", () => {
 
   it("receives an emitter's events, including those emitted before the fresh client connected", async () => {
     const key = newKey();
-    const emitter = new EventEmitter(quietLog);
+    const emitter = new EventEmitter<Record<string, unknown>>(quietLog);
     const client = newRedisClient({ url: REDIS_URL });
     try {
       expect(client.status).not.toBe("ready");
@@ -93,7 +93,7 @@ describe("RedisHistorySink", () => {
     const key = newKey();
     try {
       await waitUntil(() => client.status === "ready", 5_000, "redis ready");
-      const emitter = new EventEmitter(quietLog);
+      const emitter = new EventEmitter<Record<string, unknown>>(quietLog);
       const ours = new RedisHistorySink(client, key);
       emitter.setHistorySink(ours);
       await emitter.emit("resource.created", { n: 1 });

@@ -10,18 +10,18 @@ import { authors, resourceAuthors, resources } from "../adapters/libsql/schema";
 import { canonicalKey, clusterAuthors } from "../domain/authorNames";
 import { writeWithEvents } from "../app/unitOfWork";
 import { newId } from "../util/ids";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
-import type { TaskDefinition } from "./types";
+import { defineTask } from "./types";
 import { derivedDataTags } from "../app/searchCaching";
 
-function payloadOf(event: DomainEvent) {
-  const p = event.payload as { resourceId: string; metadataRevision: number };
-  return { id: p.resourceId, metadataRevision: p.metadataRevision };
+function payloadOf(event: DomainEvent<"authors.extracted">) {
+  return { id: event.payload.resourceId, metadataRevision: event.payload.metadataRevision };
 }
 
-export const authorNormalizationTask: TaskDefinition = {
+export const authorNormalizationTask = defineTask({
   name: "author-normalization",
+  consumes: [Events.authors.extracted],
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
@@ -72,4 +72,4 @@ export const authorNormalizationTask: TaskDefinition = {
     await app.cache.invalidate({ tags: derivedDataTags("authors", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.metadataRevision };
   },
-};
+});

@@ -24,17 +24,19 @@ import { servingEmbedderId } from "../app/embedderSwitch";
 import { copyVectors } from "../adapters/libsql/passageRows";
 import { ALL_SEARCH_TAGS, SearchTags } from "../app/searchCaching";
 import { invalidateSearchResults } from "../app/searchInvalidation";
-import type { DomainEvent } from "../events/catalogue";
-import type { TaskDefinition, TaskRunContext } from "./types";
+import { Events, type DomainEvent } from "../events/catalogue";
+import { defineTask, type TaskRunContext } from "./types";
 import { storeUpdatedContent, supersededUpdate } from "./contentUpdate";
 
-function resourceIdOf(event: DomainEvent): string {
-  return (event.payload as { resourceId: string }).resourceId;
+type IngestionEvent = DomainEvent<"ingestion.requested">;
+
+function resourceIdOf(event: IngestionEvent): string {
+  return event.payload.resourceId;
 }
 
 /** Set when a content update asked for the extraction; absent for the first ingestion. */
-function contentRevisionOf(event: DomainEvent): number | undefined {
-  return (event.payload as { contentRevision?: number }).contentRevision;
+function contentRevisionOf(event: IngestionEvent): number | undefined {
+  return event.payload.contentRevision;
 }
 
 const IN_PROGRESS = ["pending", "processing"] as const;
@@ -58,8 +60,9 @@ async function readInput(row: typeof resources.$inferSelect, ctx: TaskRunContext
   throw new PermanentError("resource has neither a URL nor content to ingest");
 }
 
-export const ingestionTask: TaskDefinition = {
+export const ingestionTask = defineTask({
   name: "ingestion",
+  consumes: [Events.ingestion.requested],
   subjectOf: resourceIdOf,
 
   async run(event, ctx) {
@@ -172,7 +175,7 @@ export const ingestionTask: TaskDefinition = {
       if (res.rowsAffected > 0) emit("ingestion.failed", { resourceId: id, error: errorMessage(error).slice(0, 2000) });
     });
   },
-};
+});
 
 /** The resource got a copy of its twin's vectors: it may now belong in cached vector results. */
 async function invalidateForCopiedVector(app: AppContext, id: string, correlationId: string): Promise<void> {

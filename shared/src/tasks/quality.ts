@@ -6,18 +6,18 @@ import { and, eq, sql } from "drizzle-orm";
 import { citations, resources } from "../adapters/libsql/schema";
 import { computeQuality } from "../domain/quality";
 import { writeWithEvents } from "../app/unitOfWork";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import type { TaskDefinition } from "./types";
+import { defineTask } from "./types";
 import { derivedDataTags } from "../app/searchCaching";
 
-function payloadOf(event: DomainEvent) {
-  const p = event.payload as { resourceId: string; revision: number };
-  return { id: p.resourceId, revision: p.revision };
+function payloadOf(event: DomainEvent<"resource.metadata_changed" | "resource.content_changed">) {
+  return { id: event.payload.resourceId, revision: event.payload.revision };
 }
 
-export const qualityTask: TaskDefinition = {
+export const qualityTask = defineTask({
   name: "quality",
+  consumes: [Events.resource.metadataChanged, Events.resource.contentChanged],
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
@@ -53,4 +53,4 @@ export const qualityTask: TaskDefinition = {
     await app.cache.invalidate({ tags: derivedDataTags("quality", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.revision };
   },
-};
+});

@@ -10,21 +10,21 @@
 import { and, eq, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import type { TaskDefinition } from "./types";
+import { defineTask } from "./types";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 import { replacePassages } from "../adapters/libsql/passageRows";
 import { splitPassages } from "../domain/passages";
 import { SearchTags } from "../app/searchCaching";
 
-function payloadOf(event: DomainEvent) {
-  const p = event.payload as { resourceId: string; revision: number };
-  return { id: p.resourceId, revision: p.revision };
+function payloadOf(event: DomainEvent<"resource.updated">) {
+  return { id: event.payload.resourceId, revision: event.payload.revision };
 }
 
-export const searchIndexTask: TaskDefinition = {
+export const searchIndexTask = defineTask({
   name: "search-index",
+  consumes: [Events.resource.updated],
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
@@ -78,4 +78,4 @@ export const searchIndexTask: TaskDefinition = {
     if (!confirmed) return { status: "skipped", reason: "resource changed while indexing" };
     return { status: "succeeded", revision: row.revision };
   },
-};
+});
