@@ -14,7 +14,7 @@ import { isRedisReady, waitForRedisReady, type RedisClient } from "../adapters/r
 import { errorMessage } from "../errors";
 import type { CacheStats } from "../ports/cache";
 import type { StoreStatsSnapshot } from "../adapters/libsql/storeStats";
-import type { PollerStats } from "../adapters/local/poller";
+import type { ConsumerStats } from "../ports/consumers";
 import { filterHistory, historyKey, processRedis, readRedisHistory, type HistoryFilter, type HistorySinkStats } from "../observability/redisHistory";
 import { readQueueFigures, type QueueFigures } from "../observability/queueFigures";
 import type { CacheServiceStatus, FunctionHealth } from "../observability/runtime";
@@ -148,7 +148,7 @@ export interface WorkersAnswer {
   runtime: string;
   taskMode: string;
   /** This process's pollers. */
-  pollers?: PollerStats[];
+  pollers?: ConsumerStats[];
   /** Other local processes' pollers, as they report them through Redis. */
   otherProcesses?: WorkerReport[];
   /** `npm start`: each worker process (pid, state, restarts, tasks done, busy share, memory). */
