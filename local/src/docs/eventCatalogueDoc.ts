@@ -3,7 +3,7 @@
  * human-readable catalogue cannot drift: `npm run docs` writes it and a test
  * fails when the committed file differs.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { allEventNames, eventSchemas } from "../../../shared/src/events/catalogue";
 import { routes } from "../../../shared/src/events/routing";
 import { priorityName } from "../../../shared/src/events/priority";

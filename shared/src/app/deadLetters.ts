@@ -30,7 +30,7 @@ import { logger } from "../observability/logger";
 import { queueCounts, queueNameOf } from "../observability/queueFigures";
 import type { RuntimeView } from "../observability/runtime";
 import type { AppContext } from "./context";
-import { z } from "zod";
+import * as z from "zod";
 
 export interface DeadLetter {
   /** The id of the message in the DLQ (what replay by id takes). */

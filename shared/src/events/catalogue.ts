@@ -6,7 +6,7 @@
  * Revisions travel in the payload so consumers can tell a superseded trigger
  * from a current one (debounce by revision, DESIGN.md §2.3).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const id = z.string().min(1).max(200);
 const revision = z.number().int().nonnegative();

@@ -3,7 +3,7 @@
  * retrying/failed), checked rather than assumed: handlers on `*` see every
  * event, and a payload of another shape simply has no task figures.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const taskFieldsSchema = z.object({ task: z.string().optional(), status: z.string().optional(), durationMs: z.number().optional() });
 export type TaskFields = z.infer<typeof taskFieldsSchema>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { search } from "../../../../shared/src/app/search";
 import { similarTo } from "../../../../shared/src/app/similar";
 import { ok, route } from "../apiRoute";
