@@ -59,12 +59,12 @@ async function emitCost(iterations: number, rounds: number) {
   const redisUrl = benchRedisUrl();
   const redis = redisUrl ? newRedisClient({ url: redisUrl }) : undefined;
   const prefix = benchRedisPrefix("emit");
-  const withSink = new EventEmitter(silent);
+  const withSink = new EventEmitter<Record<string, unknown>>(silent);
   for (const h of handlers) withSink.on("bench.tick", h);
   const historySink = redis && (await waitForRedisReady(redis, 2_000)) ? new RedisHistorySink(redis, `${prefix}events`) : undefined;
   withSink.setHistorySink(historySink);
 
-  const runEmit = (em: EventEmitter) => (count: number) => {
+  const runEmit = (em: EventEmitter<Record<string, unknown>>) => (count: number) => {
     for (let i = 0; i < count; i++) void em.emit("bench.tick", payload);
   };
   // The baseline builds an event like emit does (id, time), then calls the handlers.

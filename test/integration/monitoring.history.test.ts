@@ -66,7 +66,7 @@ describe("RedisHistorySink", () => {
 
   it("receives an emitter's events, including those emitted before the fresh client connected", async () => {
     const key = newKey();
-    const emitter = new EventEmitter(quietLog);
+    const emitter = new EventEmitter<Record<string, unknown>>(quietLog);
     const client = newRedisClient({ url: REDIS_URL });
     try {
       expect(client.status).not.toBe("ready");
@@ -94,7 +94,7 @@ describe("RedisHistorySink", () => {
     const key = newKey();
     try {
       await waitUntil(() => client.status === "ready", 5_000, "redis ready");
-      const emitter = new EventEmitter(quietLog);
+      const emitter = new EventEmitter<Record<string, unknown>>(quietLog);
       const ours = new RedisHistorySink(client, key);
       emitter.setHistorySink(ours);
       await emitter.emit("resource.created", { n: 1 });

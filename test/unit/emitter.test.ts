@@ -9,7 +9,7 @@ describe("EventEmitter (requirement 1)", () => {
   });
 
   it("runs sync and async handlers and waits for the async ones", async () => {
-    const em = new EventEmitter(quietLog);
+    const em = new EventEmitter<Record<string, unknown>>(quietLog);
     const seen: string[] = [];
     em.on("a.b", () => void seen.push("sync"));
     em.on("a.b", async () => {
@@ -23,7 +23,7 @@ describe("EventEmitter (requirement 1)", () => {
 
   it("isolates a failing handler: the others run and the error is logged", async () => {
     const log = { ...quietLog, error: vi.fn() };
-    const em = new EventEmitter(log);
+    const em = new EventEmitter<Record<string, unknown>>(log);
     const ran: number[] = [];
     em.on("x.y", () => {
       throw new Error("boom");
@@ -39,7 +39,7 @@ describe("EventEmitter (requirement 1)", () => {
   });
 
   it("runs handlers by order, then wildcard handlers; off() unregisters", async () => {
-    const em = new EventEmitter(quietLog);
+    const em = new EventEmitter<Record<string, unknown>>(quietLog);
     const seen: string[] = [];
     em.on("*", () => void seen.push("any"));
     em.on("e.v", () => void seen.push("low"), { order: 1 });
@@ -53,7 +53,7 @@ describe("EventEmitter (requirement 1)", () => {
   });
 
   it("keeps the last 1000 events, newest first, with timestamp, priority and correlation id", async () => {
-    const em = new EventEmitter(quietLog);
+    const em = new EventEmitter<Record<string, unknown>>(quietLog);
     for (let i = 0; i < 1234; i++) await em.emit("n.i", { i }, { priority: (i % 10) + 1, correlationId: `c${i % 3}` });
     const h = em.history();
     expect(h).toHaveLength(HISTORY_LIMIT);

@@ -29,6 +29,10 @@ describe("routing table", () => {
     }
   });
 
+  it("sends each task exactly the events the task declares it consumes", () => {
+    for (const r of routes) expect([...taskRegistry[r.task].consumes].sort(), r.task).toEqual([...r.events].sort());
+  });
+
   it("has one route (and so one queue and DLQ) per task type", () => {
     expect(new Set(routes.map((r) => r.task)).size).toBe(routes.length);
     expect(routes.map((r) => r.task).sort()).toEqual([...TaskNames].sort());

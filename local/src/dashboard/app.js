@@ -188,10 +188,8 @@ function renderEvents(ev) {
 function renderFreshness(f) {
   figures("freshness", [
     ["lagging resources", f.laggingResources, f.laggingResources > 0 ? "warn" : "good"],
-    ["embedding", f.lagging.embedding],
-    ["search index", f.lagging.searchIndex],
-    ["quality", f.lagging.quality],
-    ["classification", f.lagging.classification],
+    // One figure per kind of derived data: the server's table names them (shared/src/domain/derived.ts).
+    ...Object.entries(f.lagging).map(([kind, n]) => [f.labels?.[kind] ?? kind, n]),
     ["ingestion pending", f.ingestion.pending],
     ["ingestion failed", f.ingestion.failed, f.ingestion.failed > 0 ? "bad" : ""],
     ["resources", f.total],

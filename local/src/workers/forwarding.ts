@@ -121,7 +121,5 @@ export function serveWorker(peer: IpcPeer, app: AppContext): void {
 }
 
 function reemit(emitter: EventEmitter, events: readonly EmittedEvent[]): void {
-  for (const e of events) {
-    void emitter.emit(e.name, e.payload, { eventId: e.eventId, priority: e.priority, correlationId: e.correlationId, timestamp: e.timestamp });
-  }
+  for (const e of events) void emitter.replay(e);
 }

@@ -30,6 +30,7 @@ import { logger } from "../observability/logger";
 import { queueCounts, queueNameOf } from "../observability/queueFigures";
 import type { RuntimeView } from "../observability/runtime";
 import type { AppContext } from "./context";
+import * as z from "zod";
 
 export interface DeadLetter {
   /** The id of the message in the DLQ (what replay by id takes). */
@@ -105,19 +106,28 @@ function attribute(m: Message, name: string): string | null {
   return m.MessageAttributes?.[name]?.StringValue ?? null;
 }
 
+const maybeString = z.unknown().transform((v) => (typeof v === "string" ? v : undefined));
+const deadLetterEnvelope = z.object({
+  "detail-type": maybeString,
+  detail: z.object({ resourceId: maybeString, userId: maybeString, meta: z.object({ correlationId: maybeString }).partial().optional().catch(undefined) }).partial().optional().catch(undefined),
+});
+
 export function describeDeadLetter(m: Message, task: string, dlqUrl: string): DeadLetter {
   const body = m.Body ?? "";
   let event: string | null = null;
   let resourceId: string | null = null;
   let correlationId: string | null = null;
   try {
-    const envelope = JSON.parse(body) as { "detail-type"?: unknown; detail?: { resourceId?: unknown; userId?: unknown; meta?: { correlationId?: unknown } } };
-    event = typeof envelope["detail-type"] === "string" ? envelope["detail-type"] : null;
-    const subject = envelope.detail?.resourceId ?? envelope.detail?.userId;
-    resourceId = typeof subject === "string" ? subject : null;
-    correlationId = typeof envelope.detail?.meta?.correlationId === "string" ? envelope.detail.meta.correlationId : null;
+    // Leniently: a dead letter is often here because it is not a valid event; what can be read is shown.
+    const envelope = deadLetterEnvelope.safeParse(JSON.parse(body));
+    if (envelope.success) {
+      const { "detail-type": name, detail } = envelope.data;
+      event = name ?? null;
+      resourceId = detail?.resourceId ?? detail?.userId ?? null;
+      correlationId = detail?.meta?.correlationId ?? null;
+    }
   } catch {
-    // Not an event envelope (that is often why it is here): the preview shows what it is.
+    // Not JSON (that is often why it is here): the preview shows what it is.
   }
   const attempts = attribute(m, "attempts");
   const sent = m.Attributes?.SentTimestamp;

@@ -6,14 +6,15 @@
  * from this process, function health from CloudWatch.
  */
 import { and, desc, eq, type SQL } from "drizzle-orm";
-import { taskRuns, type TaskStatus } from "../adapters/libsql/schema";
+import { resources, taskRuns, type TaskStatus } from "../adapters/libsql/schema";
+import { behindSql, DERIVED, DERIVED_NAMES, type ComputedFromField, type DerivedName, type RevisionField } from "../domain/derived";
 import type { EmittedEvent } from "../events/emitter";
 import { priorityName } from "../events/priority";
 import { isRedisReady, waitForRedisReady, type RedisClient } from "../adapters/redis/redisClient";
 import { errorMessage } from "../errors";
 import type { CacheStats } from "../ports/cache";
 import type { StoreStatsSnapshot } from "../adapters/libsql/storeStats";
-import type { PollerStats } from "../adapters/local/poller";
+import type { ConsumerStats } from "../ports/consumers";
 import { filterHistory, historyKey, processRedis, readRedisHistory, type HistoryFilter, type HistorySinkStats } from "../observability/redisHistory";
 import { readQueueFigures, type QueueFigures } from "../observability/queueFigures";
 import type { CacheServiceStatus, FunctionHealth } from "../observability/runtime";
@@ -147,7 +148,7 @@ export interface WorkersAnswer {
   runtime: string;
   taskMode: string;
   /** This process's pollers. */
-  pollers?: PollerStats[];
+  pollers?: ConsumerStats[];
   /** Other local processes' pollers, as they report them through Redis. */
   otherProcesses?: WorkerReport[];
   /** `npm start`: each worker process (pid, state, restarts, tasks done, busy share, memory). */
@@ -199,19 +200,18 @@ export async function dbStatus(app: AppContext): Promise<DbAnswer> {
 
 // ---------------------------------------------------------------- freshness
 
-const LAG = {
-  embedding: "embedded_revision < content_revision",
-  searchIndex: "indexed_revision < revision",
-  quality: "quality_revision < revision",
-  classification: "classified_revision < content_revision",
-} as const;
-export type DerivedDatum = keyof typeof LAG;
-const DATA = Object.keys(LAG) as DerivedDatum[];
+/** Every kind of derived data (domain/derived.ts), as a SQL condition that holds when it lags. */
+const column = (field: RevisionField | ComputedFromField) => resources[field].name;
+const LAG = Object.fromEntries(DERIVED_NAMES.map((d) => [d, behindSql(d, column)])) as Record<DerivedName, string>;
+export type DerivedDatum = DerivedName;
+const DATA = DERIVED_NAMES;
 const ANY_LAG = DATA.map((d) => `(${LAG[d]})`).join(" OR ");
 
 export interface FreshnessAnswer {
   /** Ingested resources whose derived datum is behind their current revision. */
   lagging: Record<DerivedDatum, number>;
+  /** How the dashboard names each kind (domain/derived.ts). */
+  labels: Record<DerivedDatum, string>;
   laggingResources: number;
   ingestion: { pending: number; processing: number; failed: number; completed: number };
   total: number;
@@ -243,6 +243,7 @@ export async function freshness(app: AppContext, options: { limit?: number } = {
   const lagging = Object.fromEntries(DATA.map((d) => [d, Number(c[d] ?? 0)])) as Record<DerivedDatum, number>;
   return {
     lagging,
+    labels: Object.fromEntries(DATA.map((d) => [d, DERIVED[d].label])) as Record<DerivedDatum, string>,
     laggingResources: Number(c.anyLag ?? 0),
     ingestion: { pending: Number(c.pending ?? 0), processing: Number(c.processing ?? 0), failed: Number(c.failed ?? 0), completed: Number(c.completed ?? 0) },
     total: Number(c.total ?? 0),

@@ -3,8 +3,10 @@
  * events that describe the change), read, list and freshness status. Deletion
  * is resourceDeletion.ts.
  */
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { categories, resources, taskRuns, type ProvidedMetadata } from "../adapters/libsql/schema";
+import { DERIVED, DERIVED_NAMES, isCurrent, stagesOf, type DerivedName, type Stage } from "../domain/derived";
+import { TaskNames, type TaskName } from "../events/routing";
 import { NotFoundError, HttpError } from "../errors";
 import { newId } from "../util/ids";
 import { CacheUnavailableError } from "../ports/cache";
@@ -279,26 +281,20 @@ export interface ResourceStatus {
   revision: number;
   contentRevision: number;
   metadataRevision: number;
-  derived: {
-    embedding: { revision: number; current: boolean };
-    searchIndex: { revision: number; current: boolean };
-    quality: { revision: number; current: boolean };
-    classification: { revision: number; current: boolean };
-  };
+  /** Every kind of derived data (domain/derived.ts): the revision it was computed from and whether that is current. */
+  derived: Record<DerivedName, { revision: number; current: boolean }>;
+  /** The pipeline stage by stage (domain/derived.ts `stagesOf`). */
+  stages: Stage[];
   upToDate: boolean;
   /** The resource's latest task run, when it failed and will be tried again: what waits, and why. */
   retrying?: { task: string; attempt: number; error: string | null; at: string } | null;
 }
 
 /** Freshness is a comparison of revisions: derived data records what it was computed from. */
-export function statusOf(row: ResourceRow): ResourceStatus {
-  const ingested = row.ingestionStatus === "completed";
-  const derived = {
-    embedding: { revision: row.embeddedRevision, current: ingested && row.embeddedRevision >= row.contentRevision },
-    searchIndex: { revision: row.indexedRevision, current: ingested && row.indexedRevision >= row.revision },
-    quality: { revision: row.qualityRevision, current: ingested && row.qualityRevision >= row.revision },
-    classification: { revision: row.classifiedRevision, current: ingested && row.classifiedRevision >= row.contentRevision },
-  };
+export function statusOf(row: ResourceRow, failedTasks?: ReadonlySet<TaskName>): ResourceStatus {
+  const derived = Object.fromEntries(
+    DERIVED_NAMES.map((d) => [d, { revision: row[DERIVED[d].computedFrom], current: isCurrent(d, row) }]),
+  ) as Record<DerivedName, { revision: number; current: boolean }>;
   return {
     id: row.id,
     ingestion: { status: row.ingestionStatus, error: row.ingestionError },
@@ -306,12 +302,27 @@ export function statusOf(row: ResourceRow): ResourceStatus {
     contentRevision: row.contentRevision,
     metadataRevision: row.metadataRevision,
     derived,
-    upToDate: ingested && Object.values(derived).every((d) => d.current),
+    stages: stagesOf(row, failedTasks),
+    upToDate: row.ingestionStatus === "completed" && DERIVED_NAMES.every((d) => derived[d].current),
   };
 }
 
+/** Tasks whose latest attempt on the resource, since its last change, was given up. */
+export async function failedTasksOf(ctx: AppContext, row: Pick<ResourceRow, "id" | "updatedAt">): Promise<Set<TaskName>> {
+  const runs = await ctx.store.db
+    .select({ task: taskRuns.task, status: taskRuns.status })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.resourceId, row.id), gte(taskRuns.startedAt, row.updatedAt)))
+    .orderBy(desc(taskRuns.id));
+  const latest = new Map<string, string>();
+  for (const r of runs) if (!latest.has(r.task)) latest.set(r.task, r.status);
+  return new Set(TaskNames.filter((t) => latest.get(t) === "failed"));
+}
+
 export async function getStatus(ctx: AppContext, id: string): Promise<ResourceStatus> {
-  const status = statusOf(await loadResource(ctx, id));
+  const row = await loadResource(ctx, id);
+  const status = statusOf(row, await failedTasksOf(ctx, row));
+  // What waits, and why: the latest task run, when it failed and will be tried again (the CLI shows it).
   const [last] = await ctx.store.db.select().from(taskRuns).where(eq(taskRuns.resourceId, id)).orderBy(desc(taskRuns.id)).limit(1);
   const retrying = last?.status === "retrying" && !status.upToDate ? { task: last.task, attempt: last.attempt, error: last.error, at: last.finishedAt ?? last.startedAt } : null;
   return { ...status, retrying };

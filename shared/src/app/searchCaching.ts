@@ -6,6 +6,7 @@
 import type { FtsTerms } from "../adapters/libsql/ftsTerms";
 import { hasSyntax, matchWords, parseQuery } from "../domain/ftsQuery";
 import { sha256 } from "../util/ids";
+import { DERIVED, type DerivedKind, type DerivedName } from "../domain/derived";
 import type { SearchFilters, SearchHit, SearchMode } from "./searchTypes";
 
 /**
@@ -30,6 +31,16 @@ export const ALL_SEARCH_TAGS = [SearchTags.text, SearchTags.vectors];
 
 /** Resource data that filters and facets read, each invalidated by the task that changes it. */
 export type MetaField = "categories" | "authors" | "type" | "language" | "quality";
+
+/**
+ * What a task that wrote a kind of derived data invalidates: the resource's
+ * own answers and the cached search results that filter or count by the
+ * datum's facet (the facet is in domain/derived.ts).
+ */
+export function derivedDataTags(datum: DerivedName, resourceId: string): string[] {
+  const kind: DerivedKind = DERIVED[datum];
+  return [`resource:${resourceId}`, ...(kind.searchFacet ? [SearchTags.meta(kind.searchFacet)] : [])];
+}
 
 export async function searchTags(parts: SearchKeyParts, ftsTerms: FtsTerms): Promise<string[]> {
   const { mode, q } = parts;

@@ -142,6 +142,36 @@ export interface DomainEvent<N extends EventName = EventName> {
 /** The EventBridge `source` of every event this system publishes. */
 export const EVENT_SOURCE = "neo-alexandria";
 
+/** The schemas, typed by name: parsing with `payloadSchemas[name]` yields that event's payload type. */
+const payloadSchemas: { readonly [K in EventName]: z.ZodType<EventPayload<K>, unknown> } = eventSchemas;
+
+/** Every event's payload by name (the emitter's catalogue). */
+export type EventPayloads = { [K in EventName]: EventPayload<K> };
+
 export function parsePayload<N extends EventName>(name: N, payload: unknown): EventPayload<N> {
-  return eventSchemas[name].parse(payload) as EventPayload<N>;
+  return payloadSchemas[name].parse(payload);
+}
+
+/** Why a payload does not match its event's schema, or null when it does. */
+export type PayloadCheck<N extends EventName> = { ok: true; payload: EventPayload<N> } | { ok: false; reason: string };
+
+export function checkPayload<N extends EventName>(name: N, payload: unknown): PayloadCheck<N> {
+  const parsed = payloadSchemas[name].safeParse(payload);
+  if (parsed.success) return { ok: true, payload: parsed.data };
+  const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join(".") : "(payload)"}: ${i.message}`);
+  return { ok: false, reason: `invalid payload for ${name}: ${issues.join("; ")}` };
+}
+
+/**
+ * An event from outside this process (a queue message, an outbox row): the
+ * name must be in the catalogue, the payload must match its schema and the
+ * meta must be complete. The answer is the event, or why it is not one.
+ */
+export function checkEvent(name: string, payload: unknown, meta: unknown): { ok: true; event: DomainEvent } | { ok: false; reason: string } {
+  if (!isEventName(name)) return { ok: false, reason: `unknown event ${name}` };
+  const parsedMeta = eventMetaSchema.safeParse(meta);
+  if (!parsedMeta.success) return { ok: false, reason: `event ${name} has no valid meta` };
+  const checked = checkPayload(name, payload);
+  if (!checked.ok) return checked;
+  return { ok: true, event: { name, payload: checked.payload, meta: parsedMeta.data } };
 }

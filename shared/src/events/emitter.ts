@@ -11,6 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { safeCorrelationId } from "../observability/correlationId";
 import { logger, type AppLogger } from "../observability/logger";
+import type { EventPayloads } from "./catalogue";
 
 export interface EmittedEvent {
   eventId: string;
@@ -48,7 +49,12 @@ interface Registration {
 export const HISTORY_LIMIT = 1000;
 export const ANY_EVENT = "*";
 
-export class EventEmitter {
+/**
+ * `Catalogue` maps event names to payload types: the system's emitter takes
+ * only catalogue events, each with its own payload type (tests of the
+ * emitter itself use free-form names).
+ */
+export class EventEmitter<Catalogue extends object = EventPayloads> {
   static #shared: EventEmitter | undefined;
 
   /** The process-wide singleton (requirement 1.1). */
@@ -102,15 +108,24 @@ export class EventEmitter {
    * Records the event and runs every handler. Sync handlers run before this
    * returns; the promise settles when the async ones have settled too.
    */
-  emit(name: string, payload: unknown, options: EmitOptions = {}): Promise<EmitResult> {
-    const event: EmittedEvent = {
+  emit<N extends keyof Catalogue & string>(name: N, payload: Catalogue[N], options: EmitOptions = {}): Promise<EmitResult> {
+    return this.replay({
       eventId: options.eventId ?? randomUUID(),
       name,
       payload,
       priority: options.priority ?? 5,
       correlationId: safeCorrelationId(options.correlationId),
       timestamp: options.timestamp ?? new Date().toISOString(),
-    };
+    });
+  }
+
+  /**
+   * Records and dispatches an event already emitted elsewhere (a worker
+   * process's events re-emitted by the API process): it was typed where it
+   * was made, so it is taken as it is.
+   */
+  replay(event: EmittedEvent): Promise<EmitResult> {
+    const { name } = event;
     this.#record(event);
     const specific = this.#handlers.get(name);
     const wildcard = this.#handlers.get(ANY_EVENT);

@@ -204,7 +204,7 @@ export function routesForEvent(name: EventName, payload: unknown, table: readonl
 export function matchesCondition(condition: RouteCondition | undefined, payload: unknown): boolean {
   if (!condition) return true;
   if (typeof payload !== "object" || payload === null) return false;
-  return (payload as Record<string, unknown>)[condition.field] === condition.equals;
+  return Object.hasOwn(payload, condition.field) && Reflect.get(payload, condition.field) === condition.equals;
 }
 
 /** Queue names, shared by CDK and the local runtime. */

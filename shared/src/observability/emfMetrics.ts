@@ -21,14 +21,9 @@ import { Events } from "../events/catalogue";
 import { EventEmitter, type EmittedEvent } from "../events/emitter";
 import type { Cache, CacheType } from "../ports/cache";
 import { DEGRADED_METRIC, onDegraded, type DegradedMode } from "./degradation";
+import { taskFieldsOf } from "./taskFigures";
 
 export const METRICS_NAMESPACE = "NeoAlexandria";
-
-interface TaskPayload {
-  task?: string;
-  status?: string;
-  durationMs?: number;
-}
 
 /**
  * Adds a metric per task lifecycle event and one EventsPublished per domain
@@ -47,7 +42,7 @@ export function publishEmfMetrics(emitter: EventEmitter, metrics: Metrics, optio
     single.addMetric(name, unit, value);
   };
   return emitter.on("*", (e: EmittedEvent) => {
-    const p = (e.payload ?? {}) as TaskPayload;
+    const p = taskFieldsOf(e.payload);
     switch (e.name) {
       case Events.task.completed:
         if (!p.task) return;

@@ -15,12 +15,7 @@ import { readQueueFigures } from "./queueFigures";
 import { logger } from "./logger";
 import { errorMessage } from "../errors";
 import { degradedStatus } from "../app/degradedStatus";
-
-interface TaskPayload {
-  task?: string;
-  status?: string;
-  durationMs?: number;
-}
+import { taskFieldsOf } from "./taskFigures";
 
 export class PrometheusMetrics {
   readonly registry = new Registry();
@@ -42,7 +37,7 @@ export class PrometheusMetrics {
 
     this.#unsubscribe = app.emitter.on("*", (e: EmittedEvent) => {
       events.inc({ name: e.name });
-      const p = (e.payload ?? {}) as TaskPayload;
+      const p = taskFieldsOf(e.payload);
       if (!p.task) return;
       if (e.name === Events.task.completed) {
         const status = p.status ?? "succeeded";

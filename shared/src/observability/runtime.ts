@@ -8,7 +8,7 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { TaskName } from "../events/routing";
 import type { Topology } from "../adapters/sqs/queueTopology";
-import type { PollerStats } from "../adapters/local/poller";
+import type { ConsumerStats } from "../ports/consumers";
 import type { RedisClient } from "../adapters/redis/redisClient";
 import type { HistorySinkStats } from "./redisHistory";
 import type { WorkerReport } from "./workerRegistry";
@@ -84,7 +84,7 @@ export interface RuntimeView {
   /** Every route's queue and DLQ URL (local: created at start; AWS: looked up by name once). */
   topology(): Promise<Topology>;
   /** The pollers of this process (local runtime only). */
-  pollers?(): PollerStats[];
+  pollers?(): ConsumerStats[];
   /** The age of the oldest message per queue URL; SQS attributes do not carry it. */
   oldestMessageAges?(queues: readonly QueueRef[]): Promise<Map<string, OldestMessageAge>>;
   /** Task functions' concurrency and errors (AWS only). */

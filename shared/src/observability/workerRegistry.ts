@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import type { AppConfig } from "../config";
-import type { PollerStats } from "../adapters/local/poller";
+import type { ConsumerStats } from "../ports/consumers";
 import { isRedisReady, type RedisClient } from "../adapters/redis/redisClient";
 import { degradedTotals, type DegradedMode } from "./degradation";
 
@@ -15,7 +15,7 @@ export interface WorkerReport {
   host: string;
   pid: number;
   reportedAt: string;
-  pollers: PollerStats[];
+  pollers: ConsumerStats[];
   /** Degraded modes this process entered since it started (degradation.ts). */
   degraded?: Record<DegradedMode, number>;
 }
@@ -32,7 +32,7 @@ export function newProcessId(): string {
 }
 
 /** Reports `pollers()` every interval until the returned function is called (which removes the report). */
-export function startWorkerReports(redis: RedisClient, key: string, processId: string, pollers: () => PollerStats[]): () => Promise<void> {
+export function startWorkerReports(redis: RedisClient, key: string, processId: string, pollers: () => ConsumerStats[]): () => Promise<void> {
   const report = () => {
     if (!isRedisReady(redis)) return;
     const body: WorkerReport = { processId, host: hostname(), pid: process.pid, reportedAt: new Date().toISOString(), pollers: pollers(), degraded: degradedTotals() };

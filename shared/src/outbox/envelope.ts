@@ -4,7 +4,7 @@
  * consumer parses both.
  */
 import * as z from "zod";
-import { EVENT_SOURCE, eventMetaSchema, isEventName, type DomainEvent } from "../events/catalogue";
+import { checkEvent, EVENT_SOURCE, type DomainEvent } from "../events/catalogue";
 import { PermanentError } from "../errors";
 
 export interface EventEnvelope {
@@ -29,7 +29,7 @@ export function toEnvelope(event: DomainEvent, region = "local", account = "0000
     time: event.meta.occurredAt,
     region,
     resources: [],
-    detail: { ...(event.payload as Record<string, unknown>), meta: event.meta },
+    detail: { ...event.payload, meta: event.meta },
   };
 }
 
@@ -39,7 +39,13 @@ const envelopeSchema = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
-/** Parses a queue message body back into an event; a malformed body is a permanent failure. */
+/**
+ * Parses a queue message body back into an event. Everything is checked at
+ * this door: JSON, envelope, event name, meta, and the payload against its
+ * event's schema. Anything else is a permanent failure (the runner sends it
+ * to the DLQ with this reason and never runs it): a malformed or forged
+ * message is refused before any task sees it.
+ */
 export function fromEnvelope(body: string): DomainEvent {
   let json: unknown;
   try {
@@ -49,10 +55,8 @@ export function fromEnvelope(body: string): DomainEvent {
   }
   const env = envelopeSchema.safeParse(json);
   if (!env.success) throw new PermanentError(`message is not an event envelope: ${env.error.message}`);
-  const name = env.data["detail-type"];
-  if (!isEventName(name)) throw new PermanentError(`unknown event ${name}`);
   const { meta, ...payload } = env.data.detail;
-  const parsedMeta = eventMetaSchema.safeParse(meta);
-  if (!parsedMeta.success) throw new PermanentError(`event ${name} has no valid meta`);
-  return { name, payload: payload as DomainEvent["payload"], meta: parsedMeta.data };
+  const checked = checkEvent(env.data["detail-type"], payload, meta);
+  if (!checked.ok) throw new PermanentError(checked.reason);
+  return checked.event;
 }

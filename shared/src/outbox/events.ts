@@ -4,7 +4,7 @@
  * how urgent its consequences are).
  */
 import { newId } from "../util/ids";
-import { eventSchemas, type DomainEvent, type EventName, type EventPayload } from "../events/catalogue";
+import { parsePayload, type DomainEvent, type EventName, type EventPayload } from "../events/catalogue";
 import { routes } from "../events/routing";
 
 const eventPriority = new Map<string, number>();
@@ -15,7 +15,7 @@ export function priorityOf(name: string): number {
 }
 
 export function makeEvent<N extends EventName>(name: N, payload: EventPayload<N>, correlationId: string): DomainEvent<N> {
-  const parsed = eventSchemas[name].parse(payload) as EventPayload<N>;
+  const parsed = parsePayload(name, payload);
   return {
     name,
     payload: parsed,

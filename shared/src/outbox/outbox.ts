@@ -5,7 +5,7 @@
  * (bus down, process killed). Nothing lives only in memory.
  */
 import { and, asc, inArray, isNull, lt, sql } from "drizzle-orm";
-import type { DomainEvent } from "../events/catalogue";
+import { checkEvent, type DomainEvent } from "../events/catalogue";
 import type { EventBus } from "../ports/bus";
 import type { EventEmitter } from "../events/emitter";
 import { outbox } from "../adapters/libsql/schema";
@@ -84,11 +84,14 @@ export class OutboxRelay {
       .where(and(isNull(outbox.publishedAt), lt(outbox.createdAt, cutoff)))
       .orderBy(asc(outbox.createdAt))
       .limit(limit);
-    const events: DomainEvent[] = rows.filter((r) => !this.#inFlight.has(r.id)).map((r) => ({
-      name: r.name as DomainEvent["name"],
-      payload: r.payload as DomainEvent["payload"],
-      meta: r.meta as DomainEvent["meta"],
-    }));
+    const events: DomainEvent[] = [];
+    for (const r of rows) {
+      if (this.#inFlight.has(r.id)) continue;
+      // Staged rows were validated when made; a row that no longer matches the catalogue is logged, not published.
+      const checked = checkEvent(r.name, r.payload, r.meta);
+      if (checked.ok) events.push(checked.event);
+      else logger.error("outbox row is not a valid event; left unpublished", { id: r.id, reason: checked.reason });
+    }
     const before = this.stats.published;
     for (let i = 0; i < events.length; i += 50) await this.publishStaged(events.slice(i, i + 50));
     return { published: this.stats.published - before, pending: await this.pendingCount() };

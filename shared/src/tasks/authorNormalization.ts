@@ -10,24 +10,24 @@ import { authors, resourceAuthors, resources } from "../adapters/libsql/schema";
 import { canonicalKey, clusterAuthors } from "../domain/authorNames";
 import { writeWithEvents } from "../app/unitOfWork";
 import { newId } from "../util/ids";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
-import type { TaskDefinition } from "./types";
-import { SearchTags } from "../app/searchCaching";
+import { defineTask } from "./types";
+import { derivedDataTags } from "../app/searchCaching";
 
-function payloadOf(event: DomainEvent) {
-  const p = event.payload as { resourceId: string; metadataRevision: number };
-  return { id: p.resourceId, metadataRevision: p.metadataRevision };
+function payloadOf(event: DomainEvent<"authors.extracted">) {
+  return { id: event.payload.resourceId, metadataRevision: event.payload.metadataRevision };
 }
 
-export const authorNormalizationTask: TaskDefinition = {
+export const authorNormalizationTask = defineTask({
   name: "author-normalization",
+  consumes: [Events.authors.extracted],
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
     const { id, metadataRevision } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "metadata revision", messageRevision: metadataRevision, computed: (r) => r.authorsRevision });
+    const guard = await loadUnlessDone(app, id, { datum: "authors", messageRevision: metadataRevision });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
 
@@ -69,7 +69,7 @@ export const authorNormalizationTask: TaskDefinition = {
     });
     if (!linked) return { status: "skipped", reason: "metadata changed while normalising" };
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
-    await app.cache.invalidate({ tags: [`resource:${id}`, SearchTags.meta("authors")] }).catch(() => undefined);
+    await app.cache.invalidate({ tags: derivedDataTags("authors", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.metadataRevision };
   },
-};
+});

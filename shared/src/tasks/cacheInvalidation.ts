@@ -5,37 +5,25 @@
  * not reach Redis, so no stale entry outlives an outage.
  */
 import { TransientError } from "../errors";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import type { InvalidationRequest } from "../ports/cache";
-import type { TaskDefinition } from "./types";
+import { defineTask } from "./types";
 import { ALL_SEARCH_TAGS } from "../app/searchCaching";
 
-export function invalidationFor(event: DomainEvent): InvalidationRequest {
-  const p = event.payload as Record<string, unknown>;
-  switch (event.name) {
-    case "resource.updated":
-    case "ingestion.failed":
-      return { tags: [`resource:${String(p.resourceId)}`] };
-    case "resource.deleted":
-      return { tags: [`resource:${String(p.resourceId)}`, ...ALL_SEARCH_TAGS, "graph"] };
-    case "cache.invalidation_requested": {
-      const keys = (p.keys as string[] | undefined) ?? [];
-      return {
-        tags: (p.tags as string[] | undefined) ?? [],
-        patterns: [...((p.patterns as string[] | undefined) ?? []), ...keys],
-      };
-    }
-    default:
-      return {};
-  }
+type InvalidationEvent = DomainEvent<"resource.updated" | "ingestion.failed" | "resource.deleted" | "cache.invalidation_requested">;
+
+export function invalidationFor(event: InvalidationEvent): InvalidationRequest {
+  const p = event.payload;
+  if ("keys" in p) return { tags: p.tags, patterns: [...p.patterns, ...p.keys] };
+  if (event.name === "resource.deleted") return { tags: [`resource:${p.resourceId}`, ...ALL_SEARCH_TAGS, "graph"] };
+  // resource.updated, ingestion.failed: the resource's own view.
+  return { tags: [`resource:${p.resourceId}`] };
 }
 
-export const cacheInvalidationTask: TaskDefinition = {
+export const cacheInvalidationTask = defineTask({
   name: "cache-invalidation",
-  subjectOf: (e) => {
-    const id = (e.payload as { resourceId?: string }).resourceId;
-    return id ?? null;
-  },
+  consumes: [Events.resource.updated, Events.ingestion.failed, Events.resource.deleted, Events.cache.invalidationRequested],
+  subjectOf: (e) => ("resourceId" in e.payload ? e.payload.resourceId : null),
   async run(event, ctx) {
     const request = invalidationFor(event);
     if (!request.tags?.length && !request.patterns?.length && !request.keys?.length) return { status: "skipped", reason: "nothing to invalidate" };
@@ -47,4 +35,4 @@ export const cacheInvalidationTask: TaskDefinition = {
     void ctx.app.emitter.emit("cache.invalidated", { tags: request.tags ?? [], keys: (request.keys?.length ?? 0) + (request.patterns?.length ?? 0) }, { correlationId: ctx.correlationId });
     return { status: "succeeded" };
   },
-};
+});

@@ -9,29 +9,36 @@ import { categories, resources } from "../adapters/libsql/schema";
 import { predict } from "../domain/classifier";
 import { activeModel } from "../app/classifierModels";
 import { writeWithEvents } from "../app/unitOfWork";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import type { TaskDefinition } from "./types";
-import { SearchTags } from "../app/searchCaching";
+import { defineTask } from "./types";
+import { derivedDataTags } from "../app/searchCaching";
 
 /** Suggestions below this confidence are not stored. */
 const MIN_CONFIDENCE = 0.1;
 
-function idOf(event: DomainEvent): string {
-  return (event.payload as { resourceId: string }).resourceId;
+type ClassificationEvent = DomainEvent<"resource.created" | "embedding.generated">;
+
+function idOf(event: ClassificationEvent): string {
+  return event.payload.resourceId;
 }
 
-export const classificationTask: TaskDefinition = {
+/** The content revision the trigger was sent for: `resource.created` carries none (nothing is extracted yet). */
+function contentRevisionOf(event: ClassificationEvent): number | undefined {
+  return "contentRevision" in event.payload ? event.payload.contentRevision : undefined;
+}
+
+export const classificationTask = defineTask({
   name: "classification",
+  consumes: [Events.resource.created, Events.embedding.generated],
   subjectOf: idOf,
 
   async run(event, ctx) {
     const id = idOf(event);
     const { app } = ctx;
     const guard = await loadUnlessDone(app, id, {
-      follows: "content revision",
-      messageRevision: (event.payload as { contentRevision?: number }).contentRevision,
-      computed: (r) => r.classifiedRevision,
+      datum: "classification",
+      messageRevision: contentRevisionOf(event),
       notReady: waitingForContent,
     });
     if ("skip" in guard) return guard.skip;
@@ -56,7 +63,7 @@ export const classificationTask: TaskDefinition = {
     });
     if (!applied) return { status: "skipped", reason: "content changed while classifying" };
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
-    await app.cache.invalidate({ tags: [`resource:${id}`, SearchTags.meta("categories")] }).catch(() => undefined);
+    await app.cache.invalidate({ tags: derivedDataTags("classification", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.contentRevision };
   },
-};
+});

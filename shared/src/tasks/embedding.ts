@@ -24,19 +24,20 @@ import { invalidateSearchResults } from "../app/searchInvalidation";
 import { SearchTags } from "../app/searchCaching";
 import { splitPassages, textsForMeaning } from "../domain/passages";
 import { l2NormalizeInPlace } from "../domain/vectors";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import { sha256 } from "../util/ids";
 import type { AppContext } from "../app/context";
-import type { TaskDefinition } from "./types";
+import { defineTask } from "./types";
 import { TransientError } from "../errors";
 
-function payloadOf(event: DomainEvent) {
-  const p = event.payload as { resourceId: string; contentRevision: number; metadataRevision?: number };
+function payloadOf(event: DomainEvent<"resource.content_changed" | "resource.metadata_changed">) {
+  const p = event.payload;
   return { id: p.resourceId, contentRevision: p.contentRevision, metadataRevision: p.metadataRevision, forMetadata: event.name === "resource.metadata_changed" };
 }
 
-export const embeddingTask: TaskDefinition = {
+export const embeddingTask = defineTask({
   name: "embedding",
+  consumes: [Events.resource.contentChanged, Events.resource.metadataChanged],
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
@@ -106,7 +107,7 @@ export const embeddingTask: TaskDefinition = {
     await completeSwitchIfDone(app, ctx.correlationId);
     return { status: "succeeded", revision: row.contentRevision };
   },
-};
+});
 
 /** Vectors by text hash: stored ones where the same text was embedded before, the embedder's for the rest. */
 async function embedReusing(app: AppContext, texts: ReadonlyArray<{ text: string; textHash: string }>): Promise<Map<string, number[]>> {

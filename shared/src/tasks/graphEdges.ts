@@ -8,23 +8,27 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
-import type { DomainEvent } from "../events/catalogue";
-import type { TaskDefinition, TaskResult } from "./types";
+import { Events, type DomainEvent } from "../events/catalogue";
+import { defineTask, type TaskResult, type TaskRunContext } from "./types";
 
-function idOf(event: DomainEvent): string {
-  return (event.payload as { resourceId: string }).resourceId;
+function idOf(event: DomainEvent<"citations.extracted">): string {
+  return event.payload.resourceId;
 }
 
-export const graphEdgesTask: TaskDefinition = {
+export const graphEdgesTask = defineTask({
   name: "graph-edges",
+  consumes: [Events.citations.extracted],
   subjectOf: idOf,
 
   async run(event, ctx) {
-    const [result] = await this.runBatch!([event], ctx);
+    const [result] = await linkBatch([event], ctx);
     return result ?? { status: "skipped" };
   },
 
-  async runBatch(events, ctx): Promise<TaskResult[]> {
+  runBatch: (events, ctx) => linkBatch(events, ctx),
+});
+
+async function linkBatch(events: ReadonlyArray<DomainEvent<"citations.extracted">>, ctx: TaskRunContext): Promise<TaskResult[]> {
     const { app } = ctx;
     const ids = [...new Set(events.map(idOf))];
     const rows = await app.store.db.select({ id: resources.id, contentRevision: resources.contentRevision, graphRevision: resources.graphRevision }).from(resources).where(inArray(resources.id, ids));
@@ -54,5 +58,4 @@ export const graphEdgesTask: TaskDefinition = {
       await app.cache.invalidate({ tags: ["graph"] }).catch(() => undefined);
     }
     return events.map((e) => (dueIds.has(idOf(e)) ? { status: "succeeded" as const, reason: `batch of ${due.length}` } : { status: "skipped" as const, reason: "already current" }));
-  },
-};
+}

@@ -27,18 +27,20 @@ import { servingEmbedderId } from "../app/embedderSwitch";
 import { copyVectors } from "../adapters/libsql/passageRows";
 import { ALL_SEARCH_TAGS, SearchTags } from "../app/searchCaching";
 import { invalidateSearchResults } from "../app/searchInvalidation";
-import type { DomainEvent } from "../events/catalogue";
-import type { TaskDefinition, TaskResult, TaskRunContext } from "./types";
+import { Events, type DomainEvent } from "../events/catalogue";
+import { defineTask, type TaskResult, type TaskRunContext } from "./types";
 import { storeUpdatedContent, supersededUpdate } from "./contentUpdate";
 import { fingerprintResource } from "../app/nearDuplicates";
 
-function resourceIdOf(event: DomainEvent): string {
-  return (event.payload as { resourceId: string }).resourceId;
+type IngestionEvent = DomainEvent<"ingestion.requested">;
+
+function resourceIdOf(event: IngestionEvent): string {
+  return event.payload.resourceId;
 }
 
 /** Set when a content update asked for the extraction; absent for the first ingestion. */
-function contentRevisionOf(event: DomainEvent): number | undefined {
-  return (event.payload as { contentRevision?: number }).contentRevision;
+function contentRevisionOf(event: IngestionEvent): number | undefined {
+  return event.payload.contentRevision;
 }
 
 const IN_PROGRESS = ["pending", "processing"] as const;
@@ -62,8 +64,9 @@ async function readInput(row: typeof resources.$inferSelect, ctx: TaskRunContext
   throw new PermanentError("resource has neither a URL nor content to ingest");
 }
 
-export const ingestionTask: TaskDefinition = {
+export const ingestionTask = defineTask({
   name: "ingestion",
+  consumes: [Events.ingestion.requested],
   subjectOf: resourceIdOf,
 
   async run(event, ctx) {
@@ -91,9 +94,9 @@ export const ingestionTask: TaskDefinition = {
     // A failure is a change of state like any other: the cached `pending` view goes now (ingestion.failed repeats it).
     if (failed) await invalidateNow(ctx.app, [`resource:${id}`], ctx.correlationId);
   },
-};
+});
 
-async function ingest(event: DomainEvent, ctx: TaskRunContext): Promise<TaskResult> {
+async function ingest(event: IngestionEvent, ctx: TaskRunContext): Promise<TaskResult> {
   const id = resourceIdOf(event);
   const row = await ctx.app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
   if (!row) return { status: "skipped", reason: "resource deleted" };

@@ -7,24 +7,27 @@
  *   profile refreshed after the request was made is left alone.
  */
 import { refreshProfile } from "../app/interactions";
-import type { DomainEvent } from "../events/catalogue";
-import type { TaskDefinition } from "./types";
+import { Events, type DomainEvent } from "../events/catalogue";
+import { defineTask } from "./types";
 
-function userOf(event: DomainEvent): string {
-  return (event.payload as { userId: string }).userId;
+function userOf(event: DomainEvent<"user.interaction_tracked" | "user.profile_refresh_requested">): string {
+  return event.payload.userId;
 }
 
-export const profileRefreshTask: TaskDefinition = {
+export const profileRefreshTask = defineTask({
   name: "profile-refresh",
+  consumes: [Events.user.interactionTracked, Events.user.profileRefreshRequested],
   subjectOf: userOf,
   async run(event, ctx) {
     const userId = userOf(event);
-    if (event.name === "user.profile_refresh_requested") {
+    const payload = event.payload;
+    if (!("interactionCount" in payload)) {
+      // user.profile_refresh_requested
       const outcome = await refreshProfile(ctx.app, userId, { requestedAt: event.meta.occurredAt }, ctx.correlationId);
       return outcome === "refreshed" ? { status: "succeeded" } : { status: "skipped", reason: "profile already refreshed after the request" };
     }
-    const count = (event.payload as { interactionCount: number }).interactionCount;
+    const count = payload.interactionCount;
     const outcome = await refreshProfile(ctx.app, userId, { dueAtCount: count }, ctx.correlationId);
     return outcome === "refreshed" ? { status: "succeeded", revision: count } : { status: "skipped", reason: "profile already refreshed at or after this interaction", revision: count };
   },
-};
+});

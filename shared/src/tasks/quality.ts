@@ -6,24 +6,24 @@ import { and, eq, sql } from "drizzle-orm";
 import { citations, resources } from "../adapters/libsql/schema";
 import { computeQuality } from "../domain/quality";
 import { writeWithEvents } from "../app/unitOfWork";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import type { TaskDefinition } from "./types";
-import { SearchTags } from "../app/searchCaching";
+import { defineTask } from "./types";
+import { derivedDataTags } from "../app/searchCaching";
 
-function payloadOf(event: DomainEvent) {
-  const p = event.payload as { resourceId: string; revision: number };
-  return { id: p.resourceId, revision: p.revision };
+function payloadOf(event: DomainEvent<"resource.metadata_changed" | "resource.content_changed">) {
+  return { id: event.payload.resourceId, revision: event.payload.revision };
 }
 
-export const qualityTask: TaskDefinition = {
+export const qualityTask = defineTask({
   name: "quality",
+  consumes: [Events.resource.metadataChanged, Events.resource.contentChanged],
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
     const { id, revision } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.qualityRevision, notReady: waitingForContent });
+    const guard = await loadUnlessDone(app, id, { datum: "quality", messageRevision: revision, notReady: waitingForContent });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
     if (row.ingestionStatus !== "completed") return { status: "skipped", reason: "not ingested yet" };
@@ -50,7 +50,7 @@ export const qualityTask: TaskDefinition = {
     });
     if (!applied) return { status: "skipped", reason: "resource changed while scoring" };
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
-    await app.cache.invalidate({ tags: [`resource:${id}`, SearchTags.meta("quality")] }).catch(() => undefined);
+    await app.cache.invalidate({ tags: derivedDataTags("quality", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.revision };
   },
-};
+});

@@ -8,22 +8,18 @@ import { eq } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
 import type { AppContext } from "../app/context";
 import type { TaskResult } from "./types";
+import { DERIVED, type DerivedName, type RevisionField } from "../domain/derived";
 
 export type ResourceRow = typeof resources.$inferSelect;
 
-const SOURCES = {
-  revision: (r: ResourceRow) => r.revision,
-  "content revision": (r: ResourceRow) => r.contentRevision,
-  "metadata revision": (r: ResourceRow) => r.metadataRevision,
-} as const;
+/** How skip reasons name each revision (the ledger shows them). */
+const FOLLOWS_LABEL: Record<RevisionField, string> = { revision: "revision", contentRevision: "content revision", metadataRevision: "metadata revision" };
 
 export interface RevisionGuard {
-  /** Which revision the derived datum follows. */
-  follows: keyof typeof SOURCES;
+  /** The kind of derived data the task produces: the table says which revision it follows and where it records it. */
+  datum: DerivedName;
   /** The revision the message was sent for; absent when the trigger carries none. */
   messageRevision?: number | undefined;
-  /** The revision the datum was last computed from. */
-  computed: (row: ResourceRow) => number;
   /** Checked first: why the resource cannot be worked on yet (another task's output is missing), or null. */
   notReady?: (row: ResourceRow) => string | null;
 }
@@ -43,11 +39,12 @@ export async function loadUnlessDone(app: AppContext, id: string, guard: Revisio
   if (!row) return { skip: { status: "skipped", reason: "resource deleted" } };
   const waiting = guard.notReady?.(row);
   if (waiting) return { skip: { status: "skipped", reason: waiting } };
-  const current = SOURCES[guard.follows](row);
+  const kind = DERIVED[guard.datum];
+  const current = row[kind.follows];
   if (guard.messageRevision !== undefined && current > guard.messageRevision) {
-    return { skip: { status: "skipped", reason: `superseded by ${guard.follows} ${current}`, revision: guard.messageRevision } };
+    return { skip: { status: "skipped", reason: `superseded by ${FOLLOWS_LABEL[kind.follows]} ${current}`, revision: guard.messageRevision } };
   }
-  const computed = guard.computed(row);
+  const computed = row[kind.computedFrom];
   if (computed >= current) return { skip: { status: "skipped", reason: "already current", revision: computed } };
   return { row };
 }

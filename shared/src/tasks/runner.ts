@@ -13,7 +13,7 @@ import type { DomainEvent } from "../events/catalogue";
 import type { Route } from "../events/routing";
 import { fromEnvelope } from "../outbox/envelope";
 import { taskRuns } from "../adapters/libsql/schema";
-import { errorMessage, isPermanent, TransientError } from "../errors";
+import { errorMessage, isPermanent, PermanentError, TransientError } from "../errors";
 import { logger } from "../observability/logger";
 import type { AppContext } from "../app/context";
 import type { TaskDefinition, TaskResult } from "./types";
@@ -47,13 +47,7 @@ export class TaskRunner {
   ) {}
 
   async runMessages(messages: readonly QueueMessage[]): Promise<MessageFate[]> {
-    const parsed = messages.map((m) => {
-      try {
-        return { message: m, event: fromEnvelope(m.body) as DomainEvent | undefined, parseError: undefined as unknown };
-      } catch (e) {
-        return { message: m, event: undefined, parseError: e };
-      }
-    });
+    const parsed = messages.map((m) => this.#parse(m));
     const fates: MessageFate[] = new Array(messages.length);
     const rows: Array<typeof taskRuns.$inferInsert> = [];
 
@@ -72,6 +66,17 @@ export class TaskRunner {
     }
     await this.#recordLedger(rows);
     return fates;
+  }
+
+  /** A message this task can run, or why not: malformed, forged or misrouted messages are never run. */
+  #parse(message: QueueMessage): { message: QueueMessage; event?: DomainEvent; parseError?: unknown } {
+    try {
+      const event = fromEnvelope(message.body);
+      if (!this.task.consumes.includes(event.name)) return { message, parseError: new PermanentError(`task ${this.task.name} does not consume ${event.name}`) };
+      return { message, event };
+    } catch (e) {
+      return { message, parseError: e };
+    }
   }
 
   async #runOne(i: number, message: QueueMessage, event: DomainEvent, fates: MessageFate[], rows: Array<typeof taskRuns.$inferInsert>) {

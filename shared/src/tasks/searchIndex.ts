@@ -10,27 +10,27 @@
 import { and, eq, sql } from "drizzle-orm";
 import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
-import type { DomainEvent } from "../events/catalogue";
+import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import type { TaskDefinition } from "./types";
+import { defineTask } from "./types";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 import { replacePassages } from "../adapters/libsql/passageRows";
 import { splitPassages } from "../domain/passages";
 import { SearchTags } from "../app/searchCaching";
 
-function payloadOf(event: DomainEvent) {
-  const p = event.payload as { resourceId: string; revision: number };
-  return { id: p.resourceId, revision: p.revision };
+function payloadOf(event: DomainEvent<"resource.updated">) {
+  return { id: event.payload.resourceId, revision: event.payload.revision };
 }
 
-export const searchIndexTask: TaskDefinition = {
+export const searchIndexTask = defineTask({
   name: "search-index",
+  consumes: [Events.resource.updated],
   subjectOf: (e) => payloadOf(e).id,
 
   async run(event, ctx) {
     const { id, revision } = payloadOf(event);
     const { app } = ctx;
-    const guard = await loadUnlessDone(app, id, { follows: "revision", messageRevision: revision, computed: (r) => r.indexedRevision, notReady: waitingForContent });
+    const guard = await loadUnlessDone(app, id, { datum: "searchIndex", messageRevision: revision, notReady: waitingForContent });
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
 
@@ -78,4 +78,4 @@ export const searchIndexTask: TaskDefinition = {
     if (!confirmed) return { status: "skipped", reason: "resource changed while indexing" };
     return { status: "succeeded", revision: row.revision };
   },
-};
+});

@@ -4,13 +4,14 @@
  * serves Lambda's event source mapping and the local poller.
  */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse } from "aws-lambda";
 import type { Route } from "../events/routing";
 import type { AppContext } from "../app/context";
 import { logger } from "../observability/logger";
 import { errorMessage } from "../errors";
 import { TaskRunner } from "./runner";
 import type { TaskDefinition } from "./types";
+import type { SqsBatchHandler } from "../ports/consumers";
 
 export interface ConsumerOptions {
   app: AppContext;
@@ -21,7 +22,7 @@ export interface ConsumerOptions {
   dlqUrl: string;
 }
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+export type SqsHandler = SqsBatchHandler;
 
 export function createSqsConsumer(options: ConsumerOptions): SqsHandler {
   const runner = new TaskRunner(options.app, options.task, options.route);

@@ -134,7 +134,7 @@ export const resourceRoutes = [
     summary: "Freshness of every derived datum of a resource.",
     auth: false,
     params: idParams,
-    responses: { 200: "{ingestion, contentRevision, metadataRevision, derived, upToDate}", 404: "Unknown id" },
+    responses: { 200: "{ingestion, contentRevision, metadataRevision, derived, stages, upToDate}", 404: "Unknown id" },
     async handle(req, app) {
       return ok(await getStatus(app, req.params.id));
     },

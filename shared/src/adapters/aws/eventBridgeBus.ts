@@ -33,7 +33,7 @@ export class EventBridgeBus implements EventBus {
         Source: EVENT_SOURCE,
         DetailType: e.name,
         Time: new Date(e.meta.occurredAt),
-        Detail: JSON.stringify({ ...(e.payload as Record<string, unknown>), meta: e.meta }),
+        Detail: JSON.stringify({ ...e.payload, meta: e.meta }),
       }));
       try {
         const res = await this.client.send(new PutEventsCommand({ Entries: entries }));

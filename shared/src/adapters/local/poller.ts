@@ -20,29 +20,19 @@ import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { capacityFor } from "../../events/priority";
 import type { Route } from "../../events/routing";
 import { visibilityTimeoutSeconds } from "../../events/routing";
-import type { SqsHandler } from "../../tasks/sqsConsumer";
+import type { ConsumerStats, SqsBatchHandler } from "../../ports/consumers";
 import { logger } from "../../observability/logger";
 import { errorMessage } from "../../errors";
 
-export interface PollerStats {
-  queue: string;
-  task: string;
-  alive: boolean;
-  concurrency: number;
-  activeBatches: number;
-  activeMessages: number;
-  processed: number;
-  failed: number;
-  batches: number;
-  lastHeartbeat: string | null;
-}
+/** The local poller reports the consumer figures every consumer does. */
+export type PollerStats = ConsumerStats;
 
 export interface PollerOptions {
   sqs: SQSClient;
   route: Route;
   queueUrl: string;
   queueArn: string;
-  handler: SqsHandler;
+  handler: SqsBatchHandler;
   /** Long-poll wait; short enough that stop() is prompt. */
   waitTimeSeconds?: number;
   /** Fixed concurrency instead of the tier's (tests). */
