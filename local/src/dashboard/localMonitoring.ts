@@ -17,6 +17,7 @@ import { newProcessId, readWorkerReports, startWorkerReports, workersKey } from 
 import type { RuntimeView } from "../../../shared/src/observability/runtime";
 import type { ExtraRoute } from "../httpServer";
 import { dashboardRoute, metricsRoute } from "./routes";
+import { pagesRoute } from "../pages/routes";
 
 export interface LocalMonitoringOptions {
   app: AppContext;
@@ -29,7 +30,7 @@ export interface LocalMonitoringOptions {
 }
 
 export interface LocalMonitoring {
-  /** For `startHttpServer({ extraRoutes })`: `/dashboard` and `/metrics`. */
+  /** For `startHttpServer({ extraRoutes })`: the reader's pages (`/`, `/resources/{id}` as HTML), `/dashboard` and `/metrics`. */
   extraRoutes: ExtraRoute[];
   metrics: PrometheusMetrics;
   /** Call after the pollers stopped and the cache closed. */
@@ -61,7 +62,7 @@ export function attachLocalMonitoring(options: LocalMonitoringOptions): LocalMon
   const stopStoreLog = interval > 0 ? startStoreStatsLog(app.store, interval) : undefined;
 
   return {
-    extraRoutes: [dashboardRoute(), metricsRoute(metrics, config.apiKey)],
+    extraRoutes: [pagesRoute(), dashboardRoute(), metricsRoute(metrics, config.apiKey)],
     metrics,
     async stop() {
       stopStoreLog?.();
