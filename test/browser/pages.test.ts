@@ -3,7 +3,8 @@
  * Debian's `chromium` package driven by playwright-core, against a running
  * stack with an API key. Adds a file from the search page (the page asks for
  * the key once) and watches it become current; searches from the page and
- * opens the result's page; a hostile title shows as text. Screenshots go to
+ * opens the result's page; a hostile title shows as text; after those
+ * imports the dashboard's charts are drawn with data. Screenshots go to
  * test-results/pages-*.png.
  *
  * Chromium missing is a failure, not a skip: `.ci/run` installs it.
@@ -28,7 +29,7 @@ const errors: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
   mkdirSync(OUT, { recursive: true });
-  stack = await startTestStack({ env: { API_KEY: KEY, QUEUE_PREFIX: `pages${process.pid}${randomUUID().slice(0, 6)}` } });
+  stack = await startTestStack({ seriesIntervalMs: 500, env: { API_KEY: KEY, QUEUE_PREFIX: `pages${process.pid}${randomUUID().slice(0, 6)}` } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -125,6 +126,37 @@ describe("reader's pages", () => {
     expect(await page.locator("article img, article script").count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.screenshot({ path: shot("hostile"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it("draws the dashboard's charts from the imports above", async () => {
+    const ids = (await api<{ items: Array<{ id: string }> }>(stack, "GET", "/resources?limit=5")).body.items.map((r) => r.id);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    // Reads between samples give the cache hit rate something to measure.
+    for (let i = 0; i < 4; i++) {
+      for (const id of ids) await api(stack, "GET", `/resources/${id}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await page.goto(`${stack.url}/dashboard`);
+    // The key given on the search page is in this tab's sessionStorage: the dashboard does not ask again.
+    const drawn = (chart: string, series: string) => page.locator(`#${chart} svg [data-series="${series}"]`);
+    await drawn("chart-ingest", "added").first().waitFor({ state: "attached", timeout: 15_000 });
+    await drawn("chart-completions", "ingestion").first().waitFor({ state: "attached", timeout: 15_000 });
+    await expect.poll(() => page.locator("#chart-queues svg polyline[data-series]").count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(stack.routes.length);
+    await drawn("chart-dlq", "ingestion").first().waitFor({ state: "attached", timeout: 15_000 });
+    await drawn("chart-lag", "p99").first().waitFor({ state: "attached", timeout: 15_000 });
+    await drawn("chart-cache", "hit rate").first().waitFor({ state: "attached", timeout: 15_000 });
+    expect(await page.locator("#key-form").isHidden()).toBe(true);
+
+    // Resources were added this hour: the ingest line rises above the zero line somewhere.
+    const heights = await drawn("chart-ingest", "added").first().evaluate((line) => {
+      const ys = (line.getAttribute("points") ?? "").trim().split(/\s+/).map((p) => Number(p.split(",")[1]));
+      return { min: Math.min(...ys), max: Math.max(...ys) };
+    });
+    expect(heights.min).toBeLessThan(heights.max);
+    const ingestionRuns = await drawn("chart-completions", "ingestion").first().getAttribute("points");
+    expect(ingestionRuns?.split(" ").length).toBeGreaterThan(1);
+    await page.screenshot({ path: shot("dashboard-charts"), fullPage: true });
     expect(errors).toEqual([]);
   });
 });
