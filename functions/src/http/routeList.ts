@@ -9,6 +9,7 @@ import { userRoutes } from "./routes/users";
 import { cacheAdminRoutes } from "./routes/cacheAdmin";
 import { systemRoutes } from "./routes/system";
 import { monitoringRoutes } from "./routes/monitoring";
+import { tagRoutes } from "./routes/tags";
 
 export const apiRoutes: ApiRoute[] = [];
 apiRoutes.push(
@@ -16,6 +17,7 @@ apiRoutes.push(
   ...batchRoutes,
   ...resourceRoutes,
   ...categoryRoutes,
+  ...tagRoutes,
   ...graphRoutes,
   ...searchRoutes,
   ...userRoutes,

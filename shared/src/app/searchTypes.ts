@@ -18,6 +18,8 @@ export interface SearchFilters {
   to?: string;
   /** Quality score at least this (0–1). */
   minQuality?: number;
+  /** A tag people gave the resource (attached by hand or an accepted suggestion), in any letter case. */
+  tag?: string;
 }
 
 export interface SearchInput {
@@ -51,6 +53,7 @@ export interface SearchFacets {
   category: FacetCount[];
   author: FacetCount[];
   type: FacetCount[];
+  tag: FacetCount[];
 }
 
 export interface SearchResult {
