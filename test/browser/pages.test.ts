@@ -96,6 +96,13 @@ describe("reader's pages", () => {
     await page.locator('#stages tr[data-stage="ingestion"][data-state="done"]').waitFor({ timeout: 10_000 });
     expect(await page.locator("#stages tbody tr").count()).toBeGreaterThan(1);
     await page.locator('#up-to-date[data-current="true"]').waitFor({ timeout: 10_000 });
+    // A tag given on the page is the user's own label, and search filters by it.
+    await page.fill("#tag-name", "Night shifts");
+    await page.click('#tag-form button[type="submit"]');
+    await page.locator('#tags li[data-tag="Night shifts"]').waitFor({ timeout: 10_000 });
+    const id = page.url().split("/").pop()!;
+    const tagged = await api<{ results: Array<{ id: string }> }>(stack, "GET", `/search?q=${word}&mode=keyword&tag=night%20shifts`);
+    expect(tagged.body.results.map((r) => r.id)).toEqual([id]);
     await page.screenshot({ path: shot("resource"), fullPage: true });
   });
 
