@@ -35,6 +35,7 @@ import { warmCache } from "../../shared/src/app/cacheWarming";
 import { startScheduler, type Scheduler } from "./scheduler";
 import { createCaching, type Caching } from "../../shared/src/adapters/cacheFactory";
 import { attachLocalMonitoring } from "./dashboard/localMonitoring";
+import { removeServerFile, writeServerFile } from "./serverFile";
 
 export interface LocalStackOptions {
   /** Environment overrides (same names as the env vars). */
@@ -148,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     server = await startHttpServer({ handler, port: config.port, host: config.host, maxBodyBytes: config.maxRequestBytes, extraRoutes: monitoring?.extraRoutes ?? [] });
     const addr = server.address();
     url = typeof addr === "object" && addr ? `http://${config.host}:${addr.port}` : "";
+    writeServerFile(config.dataDir, url);
     popularity.start();
     // Warm in the background: the API answers at once; warmed entries only make the first reads faster.
     void warmCache(app).then(
@@ -177,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await scheduler?.stop();
       if (sweeper) clearInterval(sweeper);
       if (server) {
+        removeServerFile(config.dataDir);
         server.closeAllConnections();
         await new Promise<void>((r) => server!.close(() => r()));
       }

@@ -1,7 +1,7 @@
 /**
  * Every monitoring endpoint answers on a running stack, and its figures move
  * when work happens (issue 6, "done means"). Real libSQL, real fauxqs, real
- * pollers, real Redis (127.0.0.1:6379, a key prefix per run).
+ * pollers, real Redis (the run's shared one, a key prefix per run).
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,15 +11,13 @@ import { monitoringRoutes } from "../../functions/src/http/routes/monitoring";
 import { instantTimings } from "../../shared/src/events/routing";
 import { historyKey, RedisHistorySink } from "../../shared/src/observability/redisHistory";
 import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
+import { sharedRedisUrl } from "../helpers/sharedRedis";
+import { untilCurrent } from "../helpers/resourceStatus";
 
 const KEY = "monitoring-test-key";
-const REDIS_URL = "redis://127.0.0.1:6379";
+const REDIS_URL = sharedRedisUrl();
 const prefix = () => `mon${process.pid}${randomUUID().slice(0, 6)}`;
 
-interface Status {
-  upToDate: boolean;
-  ingestion: { status: string; error: string | null };
-}
 interface EventItem {
   eventId: string;
   name: string;
@@ -54,14 +52,6 @@ async function post(stack: TestStack, text: string, headers: Record<string, stri
   const res = await api<{ id: string }>(stack, "POST", "/resources", { content: text, contentType: "text/plain" }, { ...(stack.config.apiKey ? { "x-api-key": stack.config.apiKey } : {}), ...headers });
   expect(res.status).toBe(202);
   return res.body.id;
-}
-
-function untilCurrent(stack: TestStack, id: string): Promise<Status> {
-  return waitFor(async () => {
-    const s = await api<Status>(stack, "GET", `/resources/${id}/status`);
-    if (s.body.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.body.ingestion.error}`);
-    return s.body.upToDate ? s.body : undefined;
-  }, 45_000);
 }
 
 const doc = (topic: string) =>

@@ -10,6 +10,7 @@ import { cacheAdminRoutes } from "./routes/cacheAdmin";
 import { systemRoutes } from "./routes/system";
 import { monitoringRoutes } from "./routes/monitoring";
 import { tagRoutes } from "./routes/tags";
+import { transferRoutes } from "./routes/transfer";
 
 export const apiRoutes: ApiRoute[] = [];
 apiRoutes.push(
@@ -23,4 +24,5 @@ apiRoutes.push(
   ...userRoutes,
   ...cacheAdminRoutes,
   ...monitoringRoutes,
+  ...transferRoutes,
 );

@@ -12,7 +12,7 @@ import type { FacetCount, SearchFacets, SearchFilters } from "./searchTypes";
 /** Values listed per facet at most, most frequent first. */
 export const FACET_VALUES = 20;
 
-/** A condition on `r` (the resources table) that is true when every filter holds; `1` without filters. */
+/** A condition on `r` (the resources table) that is true when every filter holds; near-duplicates are out unless asked for. */
 export function filterCondition(filters: SearchFilters = {}): SQL {
   const parts: SQL[] = [];
   if (filters.category !== undefined) {
@@ -29,11 +29,19 @@ export function filterCondition(filters: SearchFilters = {}): SQL {
   if (filters.tag !== undefined) {
     parts.push(sql`EXISTS (SELECT 1 FROM resource_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.resource_id = r.id AND t.key = ${tagKey(filters.tag)} AND rt.state IN ('manual', 'accepted'))`);
   }
+  if (filters.includeDuplicates !== true) parts.push(sql`r.duplicate_of IS NULL`);
   return parts.length > 0 ? sql.join(parts, sql` AND `) : sql`1`;
 }
 
+/** Whether any filter narrows by the resource's data (hiding near-duplicates is not counted: see semanticRanking). */
 export function hasFilters(filters: SearchFilters = {}): boolean {
-  return Object.values(filters).some((v) => v !== undefined);
+  return Object.entries(filters).some(([k, v]) => k !== "includeDuplicates" && v !== undefined);
+}
+
+/** Ids of resources marked as near-copies: few, so hiding them costs less than listing every resource that passes. */
+export async function duplicateIds(ctx: AppContext): Promise<Set<string>> {
+  const rows = await ctx.store.db.all<{ id: string }>(sql`SELECT id FROM resources WHERE duplicate_of IS NOT NULL`);
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Facet counts over the resources `ids` (a search's matches). */

@@ -20,6 +20,8 @@ export interface SearchFilters {
   minQuality?: number;
   /** A tag people gave the resource (attached by hand or an accepted suggestion), in any letter case. */
   tag?: string;
+  /** Show near-duplicates too; by default a group of near-copies shows only its original (docs/duplicates.md). */
+  includeDuplicates?: true;
 }
 
 export interface SearchInput {

@@ -1,5 +1,5 @@
 /** Tags (issue 18): people's own labels, attached by hand or accepted from the tag model's suggestions. */
-import { z } from "zod";
+import * as z from "zod";
 import { createTag, decideTag, listTags, setResourceTags, suggestTags, tagsOf } from "../../../../shared/src/app/tags";
 import { ok, route } from "../apiRoute";
 

@@ -94,8 +94,21 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
     ]
   },
   {
+    "tag": "0009_near_duplicates",
+    "when": 1796600000000,
+    "hash": "61f9bf1c488495c0365d9d5a7d7e6bb03376b3a72618f320035dafff1bad93ce",
+    "statements": [
+      "-- Near-duplicates (issue 18, docs/duplicates.md): each resource's MinHash signature, its LSH band keys,\n-- and the resource it is a near-copy of.\nALTER TABLE `resources` ADD `duplicate_of` text;\n",
+      "\nALTER TABLE `resources` ADD `duplicate_similarity` real;\n",
+      "\nCREATE INDEX `resources_duplicate_idx` ON `resources` (`duplicate_of`);\n",
+      "\nCREATE TABLE `resource_fingerprints` (\n\t`resource_id` text PRIMARY KEY NOT NULL,\n\t`content_revision` integer NOT NULL,\n\t`signature` text NOT NULL\n);\n",
+      "\nCREATE TABLE `fingerprint_bands` (\n\t`band_key` text NOT NULL,\n\t`resource_id` text NOT NULL,\n\tPRIMARY KEY(`band_key`, `resource_id`)\n);\n",
+      "\nCREATE INDEX `fingerprint_bands_resource_idx` ON `fingerprint_bands` (`resource_id`);\n"
+    ]
+  },
+  {
     "tag": "0011_tags",
-    "when": 1796543456214,
+    "when": 1796610000000,
     "hash": "e4e258c82d0cdfbea9c8303ffe113a655e412a9692f5d34ce77b665449760fae",
     "statements": [
       "-- Tags (issue 18): users' own labels, attached by hand or accepted from the tag model's suggestions.\nCREATE TABLE `resource_tags` (\n\t`resource_id` text NOT NULL,\n\t`tag_id` text NOT NULL,\n\t`state` text NOT NULL,\n\t`confidence` real,\n\t`updated_at` text NOT NULL,\n\tPRIMARY KEY(`resource_id`, `tag_id`)\n);\n",
