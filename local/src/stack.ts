@@ -47,6 +47,8 @@ export interface LocalStackOptions {
   scheduler?: boolean;
   /** Fixed poller concurrency (tests); default: the priority tier's. */
   pollerConcurrency?: number;
+  /** Period of the dashboard charts' sampler where the API is served (default 10 s); 0 disables. */
+  seriesIntervalMs?: number;
   /** Outbox sweep period; 0 disables. */
   sweepIntervalMs?: number;
   /** The cache to use instead of the configured one (worker processes of `npm start`). */
@@ -130,7 +132,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const scheduler = options.scheduler ? startScheduler(app) : undefined;
 
   // Monitoring endpoints, /dashboard, /metrics, shared event history (Redis) and the periodic store line.
-  const monitoring = options.monitoring === false ? undefined : attachLocalMonitoring({ app, sqs, topology, sqsEndpoint, pollers: () => pollers.map((p) => p.stats) });
+  const monitoring = options.monitoring === false ? undefined : attachLocalMonitoring({
+          app,
+          sqs,
+          topology,
+          sqsEndpoint,
+          pollers: () => pollers.map((p) => p.stats),
+          // Charts belong to the process that serves the dashboard.
+          seriesIntervalMs: options.api === false ? 0 : options.seriesIntervalMs,
+        });
 
   let server: http.Server | undefined;
   let url = "";

@@ -9,6 +9,7 @@ import { userRoutes } from "./routes/users";
 import { cacheAdminRoutes } from "./routes/cacheAdmin";
 import { systemRoutes } from "./routes/system";
 import { monitoringRoutes } from "./routes/monitoring";
+import { tagRoutes } from "./routes/tags";
 import { transferRoutes } from "./routes/transfer";
 
 export const apiRoutes: ApiRoute[] = [];
@@ -17,6 +18,7 @@ apiRoutes.push(
   ...batchRoutes,
   ...resourceRoutes,
   ...categoryRoutes,
+  ...tagRoutes,
   ...graphRoutes,
   ...searchRoutes,
   ...userRoutes,

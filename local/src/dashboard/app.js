@@ -1,4 +1,5 @@
 /* global document, window */
+import { lineChart, perMinute } from "./charts.js";
 // The local dashboard: polls the monitoring endpoints every 2 s and renders
 // them as plain text into the page's tables. No framework, no build step.
 //
@@ -267,6 +268,33 @@ async function replay(body) {
   await refresh();
 }
 
+/** The charts: per-minute counts from the store, the rest from the serving process's sampler. */
+function renderCharts(series) {
+  const to = Date.now();
+  const from = to - series.windowMinutes * 60000;
+  const at = (s) => Date.parse(s.t);
+  lineChart($("chart-ingest"), [{ name: "added", points: perMinute(series.ingest, from, to) }], { from, to });
+  lineChart(
+    $("chart-completions"),
+    Object.entries(series.completions).map(([task, byStatus]) => ({ name: task, points: perMinute(byStatus.succeeded || [], from, to) })),
+    { from, to },
+  );
+  const tasks = [...new Set(series.samples.flatMap((s) => Object.keys(s.queues)))];
+  const perTask = (field) => tasks.map((task) => ({ name: task, points: series.samples.map((s) => ({ x: at(s), y: s.queues[task] ? s.queues[task][field] : null })) }));
+  lineChart($("chart-queues"), perTask("depth"), { from, to });
+  lineChart($("chart-dlq"), perTask("dlq"), { from, to });
+  lineChart(
+    $("chart-lag"),
+    [
+      { name: "p50", points: series.samples.map((s) => ({ x: at(s), y: s.lagP50 })) },
+      { name: "p99", points: series.samples.map((s) => ({ x: at(s), y: s.lagP99 })) },
+    ],
+    { from, to, unit: "s" },
+  );
+  lineChart($("chart-cache"), [{ name: "hit rate", points: series.samples.map((s) => ({ x: at(s), y: s.cacheHitRate })) }], { from, to, unit: "%", max: 1 });
+  $("charts-note").textContent = series.sampleIntervalMs ? `(sampled every ${Math.round(series.sampleIntervalMs / 1000)} s by the API process since it started; ${series.samples.length} samples)` : "(no sampler in this process: per-minute counts only)";
+}
+
 function filterCorrelation(id) {
   state.correlationId = id;
   $("events-correlation").textContent = id;
@@ -279,7 +307,7 @@ async function refresh() {
   state.busy = true;
   try {
     const eventsQuery = state.correlationId ? `?limit=200&correlationId=${encodeURIComponent(state.correlationId)}` : "?limit=25";
-    const [queues, workers, tasks, failures, summary, events, freshness, cache, cacheHealth, db, degraded] = await Promise.all([
+    const [queues, workers, tasks, failures, summary, events, freshness, cache, cacheHealth, db, degraded, series] = await Promise.all([
       call("/monitoring/queues"),
       call("/monitoring/workers"),
       call("/monitoring/tasks?limit=20"),
@@ -291,6 +319,7 @@ async function refresh() {
       call("/monitoring/cache/health"),
       call("/monitoring/db"),
       call("/monitoring/degraded"),
+      call("/monitoring/series"),
     ]);
     const signature = renderQueues(queues);
     renderWorkers(workers);
@@ -300,6 +329,7 @@ async function refresh() {
     renderCache(cache, cacheHealth);
     renderDb(db);
     renderDegraded(degraded);
+    renderCharts(series);
     if (signature !== state.dlqSignature || Date.now() - state.deadLettersAt > DEAD_LETTER_FALLBACK_MS) {
       renderDeadLetters(await call("/monitoring/dead-letters?limit=50"));
       state.dlqSignature = signature;

@@ -17,6 +17,8 @@ import { newProcessId, readWorkerReports, startWorkerReports, workersKey } from 
 import type { RuntimeView } from "../../../shared/src/observability/runtime";
 import type { ExtraRoute } from "../httpServer";
 import { dashboardRoute, metricsRoute } from "./routes";
+import { pagesRoute } from "../pages/routes";
+import { SeriesSampler } from "../../../shared/src/app/monitoringSeries";
 
 export interface LocalMonitoringOptions {
   app: AppContext;
@@ -26,10 +28,12 @@ export interface LocalMonitoringOptions {
   pollers: () => PollerStats[];
   /** Period of the store stats log line; 0 disables it. */
   storeLogIntervalMs?: number;
+  /** Period of the dashboard charts' sampler (queue depths, lag, cache hit rate); 0 disables it. */
+  seriesIntervalMs?: number;
 }
 
 export interface LocalMonitoring {
-  /** For `startHttpServer({ extraRoutes })`: `/dashboard` and `/metrics`. */
+  /** For `startHttpServer({ extraRoutes })`: the reader's pages (`/`, `/resources/{id}` as HTML), `/dashboard` and `/metrics`. */
   extraRoutes: ExtraRoute[];
   metrics: PrometheusMetrics;
   /** Call after the pollers stopped and the cache closed. */
@@ -54,6 +58,12 @@ export function attachLocalMonitoring(options: LocalMonitoringOptions): LocalMon
     ...(redis ? { redis, reportedWorkers: () => readWorkerReports(redis, workersKey(config)) } : {}),
   };
   app.runtime = runtime;
+  const seriesInterval = options.seriesIntervalMs ?? 10_000;
+  const sampler = seriesInterval > 0 ? new SeriesSampler(app, seriesInterval) : undefined;
+  if (sampler) {
+    runtime.series = sampler;
+    sampler.start();
+  }
 
   const stopReports = redis && options.pollers().length > 0 ? startWorkerReports(redis, workersKey(config), processId, options.pollers) : undefined;
   const metrics = new PrometheusMetrics(app);
@@ -61,10 +71,11 @@ export function attachLocalMonitoring(options: LocalMonitoringOptions): LocalMon
   const stopStoreLog = interval > 0 ? startStoreStatsLog(app.store, interval) : undefined;
 
   return {
-    extraRoutes: [dashboardRoute(), metricsRoute(metrics, config.apiKey)],
+    extraRoutes: [pagesRoute(), dashboardRoute(), metricsRoute(metrics, config.apiKey)],
     metrics,
     async stop() {
       stopStoreLog?.();
+      await sampler?.stop();
       metrics.close();
       await stopReports?.();
       if (history) {

@@ -21,6 +21,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/dashboard": { file: "index.html", type: "text/html; charset=utf-8" },
   "/dashboard/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/dashboard/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/dashboard/charts.js": { file: "charts.js", type: "text/javascript; charset=utf-8" },
   "/dashboard/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
 };
 

@@ -30,7 +30,7 @@ export const SearchTags = {
 export const ALL_SEARCH_TAGS = [SearchTags.text, SearchTags.vectors];
 
 /** Resource data that filters and facets read, each invalidated by the task that changes it. */
-export type MetaField = "categories" | "authors" | "type" | "language" | "quality";
+export type MetaField = "categories" | "authors" | "type" | "language" | "quality" | "tags";
 
 /**
  * What a task that wrote a kind of derived data invalidates: the resource's
@@ -61,6 +61,7 @@ export function metaFields({ filters, facets }: Pick<SearchKeyParts, "filters" |
   if (filters.type !== undefined || facets) fields.add("type");
   if (filters.language !== undefined) fields.add("language");
   if (filters.minQuality !== undefined) fields.add("quality");
+  if (filters.tag !== undefined || facets) fields.add("tags");
   return [...fields];
 }
 

@@ -5,6 +5,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import { canonicalKey } from "../domain/authorNames";
+import { tagKey } from "../domain/tagNames";
 import type { AppContext } from "./context";
 import type { FacetCount, SearchFacets, SearchFilters } from "./searchTypes";
 
@@ -25,6 +26,9 @@ export function filterCondition(filters: SearchFilters = {}): SQL {
   if (filters.from !== undefined) parts.push(sql`r.created_at >= ${new Date(filters.from).toISOString()}`);
   if (filters.to !== undefined) parts.push(sql`r.created_at < ${new Date(filters.to).toISOString()}`);
   if (filters.minQuality !== undefined) parts.push(sql`r.quality_score >= ${filters.minQuality}`);
+  if (filters.tag !== undefined) {
+    parts.push(sql`EXISTS (SELECT 1 FROM resource_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.resource_id = r.id AND t.key = ${tagKey(filters.tag)} AND rt.state IN ('manual', 'accepted'))`);
+  }
   if (filters.includeDuplicates !== true) parts.push(sql`r.duplicate_of IS NULL`);
   return parts.length > 0 ? sql.join(parts, sql` AND `) : sql`1`;
 }
@@ -42,11 +46,11 @@ export async function duplicateIds(ctx: AppContext): Promise<Set<string>> {
 
 /** Facet counts over the resources `ids` (a search's matches). */
 export async function facetCounts(ctx: AppContext, ids: readonly string[]): Promise<SearchFacets> {
-  if (ids.length === 0) return { category: [], author: [], type: [] };
+  if (ids.length === 0) return { category: [], author: [], type: [], tag: [] };
   const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
   const count = (rows: Array<{ value: string | null; n: number }>): FacetCount[] =>
     rows.filter((r) => r.value !== null).map((r) => ({ value: String(r.value), count: Number(r.n) }));
-  const [category, author, type] = await Promise.all([
+  const [category, author, type, tag] = await Promise.all([
     ctx.store.db.all<{ value: string; n: number }>(sql`
       SELECT category AS value, count(DISTINCT resource_id) AS n FROM categories WHERE resource_id IN (${list})
       GROUP BY category ORDER BY n DESC, value LIMIT ${FACET_VALUES}`),
@@ -56,6 +60,9 @@ export async function facetCounts(ctx: AppContext, ids: readonly string[]): Prom
     ctx.store.db.all<{ value: string | null; n: number }>(sql`
       SELECT content_type AS value, count(*) AS n FROM resources WHERE id IN (${list}) AND content_type IS NOT NULL
       GROUP BY content_type ORDER BY n DESC, value LIMIT ${FACET_VALUES}`),
+    ctx.store.db.all<{ value: string; n: number }>(sql`
+      SELECT t.name AS value, count(DISTINCT rt.resource_id) AS n FROM resource_tags rt JOIN tags t ON t.id = rt.tag_id
+      WHERE rt.resource_id IN (${list}) AND rt.state IN ('manual', 'accepted') GROUP BY t.id ORDER BY n DESC, value LIMIT ${FACET_VALUES}`),
   ]);
-  return { category: count(category), author: count(author), type: count(type) };
+  return { category: count(category), author: count(author), type: count(type), tag: count(tag) };
 }

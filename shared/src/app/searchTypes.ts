@@ -18,6 +18,8 @@ export interface SearchFilters {
   to?: string;
   /** Quality score at least this (0–1). */
   minQuality?: number;
+  /** A tag people gave the resource (attached by hand or an accepted suggestion), in any letter case. */
+  tag?: string;
   /** Show near-duplicates too; by default a group of near-copies shows only its original (docs/duplicates.md). */
   includeDuplicates?: true;
 }
@@ -53,6 +55,7 @@ export interface SearchFacets {
   category: FacetCount[];
   author: FacetCount[];
   type: FacetCount[];
+  tag: FacetCount[];
 }
 
 export interface SearchResult {

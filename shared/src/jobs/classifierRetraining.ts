@@ -22,6 +22,8 @@ import { evaluate, holdOutSplit, labelsFingerprint, serialize, train, type Label
 import { seedExamples } from "../domain/taxonomySeed";
 import { newId, sha256 } from "../util/ids";
 import type { JobDefinition } from "./types";
+import type { AppContext } from "../app/context";
+import { suggestTags } from "../app/tags";
 
 /** Identifies an example as `labelsFingerprint` does: category and a hash of the NFC text. */
 export function labelKey(example: LabelledExample): string {
@@ -65,60 +67,66 @@ export function incumbentAccuracy(examples: readonly LabelledExample[], incumben
 export const classifierRetrainingJob: JobDefinition = {
   name: "classifier-retraining",
   async run(app) {
-    // Makes sure a version 1 exists (trained from the seed on first use) so there is something to compare with.
-    const active = await activeModel(app);
-    const activeRow = await app.store.db.query.classifierModels.findFirst({ where: eq(classifierModels.version, active.version) });
-    if (!activeRow) throw new Error(`active classifier version ${active.version} vanished`);
-
-    const examples = await labelledExamples(app);
-    const fingerprint = labelsFingerprint(examples);
-    const manualExamples = examples.length - seedExamples().length;
-    if (activeRow.labelsFingerprint === fingerprint) {
-      return { skipped: true, reason: "labels unchanged since the active version", activeVersion: activeRow.version, examples: examples.length, manualExamples };
-    }
-    // Training is deterministic: the same labels would give the same model, already judged once.
-    const judged = await app.store.db.query.classifierModels.findFirst({ where: eq(classifierModels.labelsFingerprint, fingerprint), orderBy: desc(classifierModels.version) });
-    if (judged) {
-      return { skipped: true, reason: `these labels were already trained and judged as version ${judged.version}`, activeVersion: activeRow.version, examples: examples.length, manualExamples };
-    }
-
-    const candidate = trainVersion(examples, 0);
-    const comparison = incumbentAccuracy(examples, activeRow);
-    // Equal accuracy switches: the new version has seen more labels for the same held-out result.
-    const activated = candidate.accuracy >= comparison.incumbentAccuracy;
-    const keys = examples.map(labelKey);
-
-    const version = await writeWithEvents(app, `job:classifier-retraining:${newId()}`, async (tx, emit) => {
-      // Numbered inside the transaction: two concurrent runs cannot pick the same version.
-      const [top] = await tx.select({ v: max(classifierModels.version) }).from(classifierModels);
-      const next = (top?.v ?? 0) + 1;
-      if (activated) await tx.update(classifierModels).set({ active: false }).where(eq(classifierModels.active, true));
-      await tx.insert(classifierModels).values({
-        version: next,
-        trainedAt: new Date().toISOString(),
-        labelsFingerprint: candidate.fingerprint,
-        accuracy: candidate.accuracy,
-        examples: candidate.examples,
-        model: serialize(candidate.model),
-        active: activated,
-        labelKeys: keys,
-      });
-      emit("classification.model_retrained", { version: next, accuracy: candidate.accuracy, activated });
-      return next;
-    });
-    // This process's cached model is the old one; other processes compare versions on every use.
-    if (activated) forgetLoadedModel();
-
-    return {
-      skipped: false,
-      version,
-      accuracy: candidate.accuracy,
-      activated,
-      previousVersion: activeRow.version,
-      previousAccuracy: comparison.incumbentAccuracy,
-      comparison: comparison.method,
-      examples: examples.length,
-      manualExamples,
-    };
+    // People's own tags learn from their decisions on every run; the taxonomy model below only when its labels changed.
+    const tags = await suggestTags(app);
+    return { ...(await retrainCategories(app)), tags };
   },
 };
+
+async function retrainCategories(app: AppContext): Promise<Record<string, unknown>> {
+  // Makes sure a version 1 exists (trained from the seed on first use) so there is something to compare with.
+  const active = await activeModel(app);
+  const activeRow = await app.store.db.query.classifierModels.findFirst({ where: eq(classifierModels.version, active.version) });
+  if (!activeRow) throw new Error(`active classifier version ${active.version} vanished`);
+
+  const examples = await labelledExamples(app);
+  const fingerprint = labelsFingerprint(examples);
+  const manualExamples = examples.length - seedExamples().length;
+  if (activeRow.labelsFingerprint === fingerprint) {
+    return { skipped: true, reason: "labels unchanged since the active version", activeVersion: activeRow.version, examples: examples.length, manualExamples };
+  }
+  // Training is deterministic: the same labels would give the same model, already judged once.
+  const judged = await app.store.db.query.classifierModels.findFirst({ where: eq(classifierModels.labelsFingerprint, fingerprint), orderBy: desc(classifierModels.version) });
+  if (judged) {
+    return { skipped: true, reason: `these labels were already trained and judged as version ${judged.version}`, activeVersion: activeRow.version, examples: examples.length, manualExamples };
+  }
+
+  const candidate = trainVersion(examples, 0);
+  const comparison = incumbentAccuracy(examples, activeRow);
+  // Equal accuracy switches: the new version has seen more labels for the same held-out result.
+  const activated = candidate.accuracy >= comparison.incumbentAccuracy;
+  const keys = examples.map(labelKey);
+
+  const version = await writeWithEvents(app, `job:classifier-retraining:${newId()}`, async (tx, emit) => {
+    // Numbered inside the transaction: two concurrent runs cannot pick the same version.
+    const [top] = await tx.select({ v: max(classifierModels.version) }).from(classifierModels);
+    const next = (top?.v ?? 0) + 1;
+    if (activated) await tx.update(classifierModels).set({ active: false }).where(eq(classifierModels.active, true));
+    await tx.insert(classifierModels).values({
+      version: next,
+      trainedAt: new Date().toISOString(),
+      labelsFingerprint: candidate.fingerprint,
+      accuracy: candidate.accuracy,
+      examples: candidate.examples,
+      model: serialize(candidate.model),
+      active: activated,
+      labelKeys: keys,
+    });
+    emit("classification.model_retrained", { version: next, accuracy: candidate.accuracy, activated });
+    return next;
+  });
+  // This process's cached model is the old one; other processes compare versions on every use.
+  if (activated) forgetLoadedModel();
+
+  return {
+    skipped: false,
+    version,
+    accuracy: candidate.accuracy,
+    activated,
+    previousVersion: activeRow.version,
+    previousAccuracy: comparison.incumbentAccuracy,
+    comparison: comparison.method,
+    examples: examples.length,
+    manualExamples,
+  };
+}

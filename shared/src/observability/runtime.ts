@@ -13,6 +13,7 @@ import type { RedisClient } from "../adapters/redis/redisClient";
 import type { HistorySinkStats } from "./redisHistory";
 import type { WorkerReport } from "./workerRegistry";
 import type { DegradedMode } from "./degradation";
+import type { SeriesSample } from "../app/monitoringSeries";
 
 export interface QueueRef {
   task: TaskName;
@@ -105,4 +106,6 @@ export interface RuntimeView {
   workerPool?(): PooledWorker[];
   /** This API process's own figures (busy share, memory) under `npm start`. */
   apiProcess?(): WorkerFigures | null;
+  /** The sampler of figures that are only ever "now" (queue depths, lag, cache hit rate), for the dashboard's charts. */
+  series?: { intervalMs: number; list(): SeriesSample[] };
 }

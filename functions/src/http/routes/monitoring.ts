@@ -17,6 +17,7 @@ import {
   workerStatus,
 } from "../../../../shared/src/app/monitoring";
 import { listDeadLetters, replayDeadLetters } from "../../../../shared/src/app/deadLetters";
+import { monitoringSeries } from "../../../../shared/src/app/monitoringSeries";
 import { degradedStatus } from "../../../../shared/src/app/degradedStatus";
 import { searchIndexStatus } from "../../../../shared/src/app/searchStatus";
 import type { AppContext } from "../../../../shared/src/app/context";
@@ -46,6 +47,13 @@ function view<Q>(def: {
 }
 
 export const monitoringRoutes = [
+  view({
+    path: "/monitoring/series",
+    summary: "The last hour for the dashboard's charts: resources added and task runs finished per minute (from the store), and queue/DLQ depths, freshness lag p50/p99 and cache hit rate as sampled by the serving process.",
+    query: z.object({ windowMinutes: z.coerce.number().int().min(1).max(60).default(60) }),
+    responses: { 200: "{windowMinutes, since, ingest: [{t, count}], completions: {task: {status: [{t, count}]}}, samples: [{t, queues, lagP50, lagP99, lagging, cacheHitRate}], sampleIntervalMs}" },
+    read: monitoringSeries,
+  }),
   view({
     path: "/monitoring/degraded",
     summary: "How often each degraded mode occurred (coarse search invalidation, Redis unavailable, embedder throttled): local processes since start, or all functions over the last hour on AWS.",

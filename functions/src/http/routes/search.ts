@@ -28,6 +28,7 @@ export const searchQuery = z
     from: isoDate.optional(),
     to: isoDate.optional(),
     minQuality: z.coerce.number().min(0).max(1).optional(),
+    tag: filterText("tag").optional(),
     facets: z.enum(["true", "false"]).default("false"),
     collapse: z.enum(["true", "false"]).default("true"),
   })
@@ -41,16 +42,16 @@ export const searchRoutes = [
     method: "GET",
     path: "/search",
     summary:
-      "Keyword (FTS5 BM25 over the query's content words), semantic (passage vectors) or hybrid (both, score-fused) search; optional filters (category, author, type, language, from/to, minQuality) and facet counts (facets=true). Near-duplicates are collapsed into their original unless collapse=false.",
+      "Keyword (FTS5 BM25 over the query's content words), semantic (passage vectors) or hybrid (both, score-fused) search; optional filters (category, author, type, language, from/to, minQuality, tag) and facet counts (facets=true). Near-duplicates are collapsed into their original unless collapse=false.",
     auth: false,
     query: searchQuery,
     responses: {
-      200: "{results: [{id, title, score, snippet, url, path}], total, facets?: {category, author, type: [{value, count}]}}",
+      200: "{results: [{id, title, score, snippet, url, path}], total, facets?: {category, author, type, tag: [{value, count}]}}",
       400: "Invalid query",
     },
     async handle(req, app) {
-      const { q, mode, limit, offset, facets, collapse, category, author, type, language, from, to, minQuality } = req.query;
-      const filters = { category, author, type, language, from, to, minQuality, includeDuplicates: collapse === "false" ? (true as const) : undefined };
+      const { q, mode, limit, offset, facets, collapse, category, author, type, language, from, to, minQuality, tag } = req.query;
+      const filters = { category, author, type, language, from, to, minQuality, tag, includeDuplicates: collapse === "false" ? (true as const) : undefined };
       return ok(await search(app, { q, mode, limit, offset, filters, facets: facets === "true" }));
     },
   }),

@@ -105,5 +105,16 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
       "\nCREATE TABLE `fingerprint_bands` (\n\t`band_key` text NOT NULL,\n\t`resource_id` text NOT NULL,\n\tPRIMARY KEY(`band_key`, `resource_id`)\n);\n",
       "\nCREATE INDEX `fingerprint_bands_resource_idx` ON `fingerprint_bands` (`resource_id`);\n"
     ]
+  },
+  {
+    "tag": "0011_tags",
+    "when": 1796610000000,
+    "hash": "e4e258c82d0cdfbea9c8303ffe113a655e412a9692f5d34ce77b665449760fae",
+    "statements": [
+      "-- Tags (issue 18): users' own labels, attached by hand or accepted from the tag model's suggestions.\nCREATE TABLE `resource_tags` (\n\t`resource_id` text NOT NULL,\n\t`tag_id` text NOT NULL,\n\t`state` text NOT NULL,\n\t`confidence` real,\n\t`updated_at` text NOT NULL,\n\tPRIMARY KEY(`resource_id`, `tag_id`)\n);\n",
+      "\nCREATE INDEX `resource_tags_tag_idx` ON `resource_tags` (`tag_id`,`state`);",
+      "\nCREATE TABLE `tags` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`key` text NOT NULL,\n\t`created_at` text NOT NULL\n);\n",
+      "\nCREATE UNIQUE INDEX `tags_key_unique` ON `tags` (`key`);"
+    ]
   }
 ];

@@ -314,3 +314,30 @@ export const schema = {
   fingerprintBands,
 };
 
+
+/** A person's own labels (issue 18): tags/collections created by users, beside the fixed taxonomy. */
+export const tags = sqliteTable("tags", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** The name folded (NFC, lower case, spaces collapsed): two spellings of one tag are one tag. */
+  key: text("key").notNull().unique(),
+  createdAt: text("created_at").notNull(),
+});
+
+/**
+ * A tag on a resource. `manual`: attached by a person; `accepted`/`rejected`:
+ * a person's verdict on a suggestion; `suggested`: the tag model's guess,
+ * waiting for a verdict. Manual, accepted and rejected rows are the examples
+ * the next training learns from; only manual and accepted ones count as tagged.
+ */
+export const resourceTags = sqliteTable(
+  "resource_tags",
+  {
+    resourceId: text("resource_id").notNull(),
+    tagId: text("tag_id").notNull(),
+    state: text("state").$type<"manual" | "accepted" | "rejected" | "suggested">().notNull(),
+    confidence: real("confidence"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceId, t.tagId] }), index("resource_tags_tag_idx").on(t.tagId, t.state)],
+);

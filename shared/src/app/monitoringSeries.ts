@@ -1,0 +1,153 @@
+/**
+ * The dashboard's charts over the last hour (issue 18). Two sources:
+ *
+ * - per-minute counts the store already keeps: resources added (ingest rate)
+ *   and task runs that finished, per task and outcome (the task ledger);
+ * - a sampler for figures that are only ever "now" (queue and DLQ depths,
+ *   freshness lag, cache hit rate): it reads them every `intervalMs` and keeps
+ *   the last hour in memory. It runs in the process that serves the API, so a
+ *   restart starts its charts empty; the per-minute counts survive restarts.
+ */
+import type { AppContext } from "./context";
+import { cacheStats, queueStatus } from "./monitoring";
+import { errorMessage } from "../errors";
+import { logger } from "../observability/logger";
+
+export const SERIES_WINDOW_MINUTES = 60;
+
+export interface SeriesSample {
+  /** ISO time of the sample. */
+  t: string;
+  /** Per task: messages waiting (visible + delayed + in flight) and dead letters. */
+  queues: Record<string, { depth: number | null; dlq: number | null }>;
+  /** Seconds since the last change of resources not yet current (pending ingestion or lagging derived data); 0 when none. */
+  lagP50: number;
+  lagP99: number;
+  /** Resources not yet current at the sample. */
+  lagging: number;
+  /** Cache hits / (hits + misses) since the previous sample; null when there was no lookup. */
+  cacheHitRate: number | null;
+}
+
+export interface MinuteCount {
+  /** Minute start, ISO (`2026-12-06T07:41:00.000Z`). */
+  t: string;
+  count: number;
+}
+
+export interface SeriesAnswer {
+  windowMinutes: number;
+  since: string;
+  /** Resources added per minute. */
+  ingest: MinuteCount[];
+  /** Task runs finished per minute, per task, by outcome ("succeeded", "failed", ...). */
+  completions: Record<string, Record<string, MinuteCount[]>>;
+  /** The sampler's readings, oldest first (empty where no sampler runs). */
+  samples: SeriesSample[];
+  sampleIntervalMs: number | null;
+}
+
+/** Nearest-rank percentile of sorted numbers; 0 for none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1]!;
+}
+
+const NOT_CURRENT = `ingestion_status IN ('pending', 'processing')
+  OR (ingestion_status = 'completed' AND (embedded_revision < content_revision OR indexed_revision < revision OR quality_revision < revision OR classified_revision < content_revision))`;
+
+async function lagFigures(app: AppContext): Promise<{ p50: number; p99: number; lagging: number }> {
+  const res = await app.store.client.execute(`SELECT updated_at FROM resources WHERE ${NOT_CURRENT}`);
+  const now = Date.now();
+  const lags = res.rows.map((r) => Math.max(0, (now - Date.parse(String(r.updated_at))) / 1000)).sort((a, b) => a - b);
+  return { p50: round(percentile(lags, 50)), p99: round(percentile(lags, 99)), lagging: lags.length };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+export class SeriesSampler {
+  private readonly samples: SeriesSample[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private last: { hits: number; misses: number } | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly app: AppContext,
+    readonly intervalMs: number,
+    private readonly keepMs = SERIES_WINDOW_MINUTES * 60_000,
+  ) {}
+
+  start(): void {
+    void this.sampleNow();
+    this.timer = setInterval(() => void this.sampleNow(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  list(): SeriesSample[] {
+    return this.samples.slice();
+  }
+
+  /** Takes one sample (skipped while the previous one is still being read). */
+  sampleNow(): Promise<void> {
+    this.running ??= this.take().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async take(): Promise<void> {
+    try {
+      const [queues, lag, cache] = await Promise.all([queueStatus(this.app), lagFigures(this.app), cacheStats(this.app)]);
+      const dHits = cache.hits - (this.last?.hits ?? 0);
+      const dMisses = cache.misses - (this.last?.misses ?? 0);
+      this.last = { hits: cache.hits, misses: cache.misses };
+      const sum = (...xs: Array<number | null>) => (xs.every((x) => x === null) ? null : xs.reduce<number>((a, x) => a + (x ?? 0), 0));
+      this.samples.push({
+        t: new Date().toISOString(),
+        queues: Object.fromEntries(queues.items.map((q) => [q.task, { depth: sum(q.visible, q.delayed, q.inFlight), dlq: q.dlqDepth }])),
+        lagP50: lag.p50,
+        lagP99: lag.p99,
+        lagging: lag.lagging,
+        cacheHitRate: dHits + dMisses > 0 ? dHits / (dHits + dMisses) : null,
+      });
+      const oldest = Date.now() - this.keepMs;
+      while (this.samples.length > 0 && Date.parse(this.samples[0]!.t) < oldest) this.samples.shift();
+    } catch (e) {
+      // A missed sample is a gap in a chart, not a fault.
+      logger.warn("monitoring sample failed", { error: errorMessage(e) });
+    }
+  }
+}
+
+/** Per-minute counts from the store plus the sampler's readings, over the last `windowMinutes`. */
+export async function monitoringSeries(app: AppContext, options: { windowMinutes?: number } = {}): Promise<SeriesAnswer> {
+  const windowMinutes = options.windowMinutes ?? SERIES_WINDOW_MINUTES;
+  const since = new Date(Date.now() - windowMinutes * 60_000).toISOString();
+  const minute = (col: string) => `substr(${col}, 1, 16) || ':00.000Z'`;
+  const [ingest, runs] = await Promise.all([
+    app.store.client.execute({ sql: `SELECT ${minute("created_at")} AS t, count(*) AS n FROM resources WHERE created_at >= ? GROUP BY 1 ORDER BY 1`, args: [since] }),
+    app.store.client.execute({
+      sql: `SELECT ${minute("finished_at")} AS t, task, status, count(*) AS n FROM task_runs
+            WHERE started_at >= ? AND finished_at IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1`,
+      args: [since],
+    }),
+  ]);
+  const completions: SeriesAnswer["completions"] = {};
+  for (const r of runs.rows) ((completions[String(r.task)] ??= {})[String(r.status)] ??= []).push({ t: String(r.t), count: Number(r.n) });
+  const sampler = app.runtime?.series;
+  return {
+    windowMinutes,
+    since,
+    ingest: ingest.rows.map((r) => ({ t: String(r.t), count: Number(r.n) })),
+    completions,
+    samples: sampler ? sampler.list().filter((s) => s.t >= since) : [],
+    sampleIntervalMs: sampler?.intervalMs ?? null,
+  };
+}

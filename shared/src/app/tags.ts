@@ -1,0 +1,225 @@
+/**
+ * Tags: a person's own labels beside the fixed taxonomy (issue 18). People
+ * create tags, attach them by hand, and filter search by them. The tag model
+ * learns from what people decided (tags attached or accepted are positive
+ * examples, rejected suggestions negative ones) and suggests tags for the
+ * resources nobody decided about, each with a confidence; accepting or
+ * rejecting a suggestion is a label the next training learns from.
+ */
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { resources, resourceTags, tags } from "../adapters/libsql/schema";
+import { predict, train, type LabelledExample } from "../domain/classifier";
+import { HttpError, NotFoundError } from "../errors";
+import { tagKey } from "../domain/tagNames";
+import { seedExamples } from "../domain/taxonomySeed";
+import { newId } from "../util/ids";
+import type { AppContext } from "./context";
+import { invalidateNow } from "./resources";
+import { SearchTags } from "./searchCaching";
+
+type TagState = (typeof resourceTags.$inferSelect)["state"];
+/** States that mean "this resource has this tag". */
+export const TAGGED: TagState[] = ["manual", "accepted"];
+
+/** Fewest positive examples a tag needs before the model suggests it. */
+export const MIN_POSITIVES = 2;
+/** Suggestions below this confidence are not shown. */
+export const SUGGEST_THRESHOLD = 0.6;
+/**
+ * Seed passages a tag model sees as "not this tag". Fewer let a resource on an
+ * unrelated topic through (with 2 positives: 16 passages suggested a sailing
+ * text for a baking tag at 0.97, 64 at 0.49, 120 at 0.00; 120 and 360 suggest
+ * the same baking texts), and each one costs training time.
+ */
+const BACKGROUND_PASSAGES = 120;
+/** Characters of a resource's text the tag model reads. */
+const TEXT_CHARS = 20_000;
+const OTHER = "\u0000other";
+
+
+export interface TagView {
+  id: string;
+  name: string;
+  resources: number;
+}
+
+export async function createTag(ctx: AppContext, name: string): Promise<{ id: string; name: string; created: boolean }> {
+  const clean = name.normalize("NFC").trim().replace(/\s+/g, " ");
+  if (!clean) throw new HttpError(400, "a tag name must not be empty");
+  const key = tagKey(clean);
+  return ctx.store.write(async (tx) => {
+    const [existing] = await tx.select().from(tags).where(eq(tags.key, key)).limit(1);
+    if (existing) return { id: existing.id, name: existing.name, created: false };
+    const id = newId();
+    await tx.insert(tags).values({ id, name: clean, key, createdAt: new Date().toISOString() });
+    return { id, name: clean, created: true };
+  });
+}
+
+export async function listTags(ctx: AppContext): Promise<{ items: TagView[] }> {
+  const rows = await ctx.store.db.all<{ id: string; name: string; n: number }>(sql`
+    SELECT t.id AS id, t.name AS name, count(rt.resource_id) AS n FROM tags t
+    LEFT JOIN resource_tags rt ON rt.tag_id = t.id AND rt.state IN ('manual', 'accepted')
+    GROUP BY t.id ORDER BY t.name`);
+  return { items: rows.map((r) => ({ id: r.id, name: r.name, resources: Number(r.n) })) };
+}
+
+export interface ResourceTags {
+  id: string;
+  tags: Array<{ name: string; source: "manual" | "accepted" }>;
+  suggestions: Array<{ name: string; confidence: number }>;
+}
+
+export async function tagsOf(ctx: AppContext, id: string): Promise<ResourceTags> {
+  const exists = await ctx.store.db.query.resources.findFirst({ where: eq(resources.id, id), columns: { id: true } });
+  if (!exists) throw new NotFoundError(`resource ${id}`);
+  const rows = await ctx.store.db
+    .select({ name: tags.name, state: resourceTags.state, confidence: resourceTags.confidence })
+    .from(resourceTags)
+    .innerJoin(tags, eq(tags.id, resourceTags.tagId))
+    .where(eq(resourceTags.resourceId, id));
+  return {
+    id,
+    tags: rows.filter((r) => TAGGED.includes(r.state)).map((r) => ({ name: r.name, source: r.state as "manual" | "accepted" })).sort((a, b) => a.name.localeCompare(b.name)),
+    suggestions: rows
+      .filter((r) => r.state === "suggested")
+      .map((r) => ({ name: r.name, confidence: r.confidence ?? 0 }))
+      .sort((a, b) => b.confidence - a.confidence),
+  };
+}
+
+/**
+ * Sets the tags a person gave a resource (creating unknown tags). A tag they
+ * remove is recorded as rejected, so the model learns it does not fit.
+ */
+export async function setResourceTags(ctx: AppContext, id: string, names: readonly string[], correlationId: string): Promise<ResourceTags> {
+  const wanted = new Map<string, string>();
+  for (const n of names) if (tagKey(n)) wanted.set(tagKey(n), n);
+  const created = await Promise.all([...wanted.values()].map((n) => createTag(ctx, n)));
+  const wantedIds = new Set(created.map((t) => t.id));
+  const now = new Date().toISOString();
+  await ctx.store.write(async (tx) => {
+    const exists = await tx.query.resources.findFirst({ where: eq(resources.id, id), columns: { id: true } });
+    if (!exists) throw new NotFoundError(`resource ${id}`);
+    const current = await tx.select().from(resourceTags).where(eq(resourceTags.resourceId, id));
+    for (const row of current) {
+      if (TAGGED.includes(row.state) && !wantedIds.has(row.tagId)) {
+        await tx.update(resourceTags).set({ state: "rejected", updatedAt: now }).where(and(eq(resourceTags.resourceId, id), eq(resourceTags.tagId, row.tagId)));
+      }
+    }
+    for (const tagId of wantedIds) {
+      const row = current.find((r) => r.tagId === tagId);
+      if (row && TAGGED.includes(row.state)) continue;
+      // A suggestion the person attached by hand counts as accepted.
+      const state: TagState = row?.state === "suggested" ? "accepted" : "manual";
+      await tx
+        .insert(resourceTags)
+        .values({ resourceId: id, tagId, state, confidence: row?.confidence ?? null, updatedAt: now })
+        .onConflictDoUpdate({ target: [resourceTags.resourceId, resourceTags.tagId], set: { state, updatedAt: now } });
+    }
+  });
+  await invalidateNow(ctx, [SearchTags.meta("tags")], correlationId);
+  return tagsOf(ctx, id);
+}
+
+/** A person's verdict on a tag for a resource: accept (it fits) or reject (it does not). */
+export async function decideTag(ctx: AppContext, id: string, name: string, verdict: "accept" | "reject", correlationId: string): Promise<ResourceTags> {
+  const [tag] = await ctx.store.db.select().from(tags).where(eq(tags.key, tagKey(name))).limit(1);
+  if (!tag) throw new NotFoundError(`tag ${name}`);
+  const now = new Date().toISOString();
+  const state: TagState = verdict === "accept" ? "accepted" : "rejected";
+  await ctx.store.write(async (tx) => {
+    const exists = await tx.query.resources.findFirst({ where: eq(resources.id, id), columns: { id: true } });
+    if (!exists) throw new NotFoundError(`resource ${id}`);
+    await tx
+      .insert(resourceTags)
+      .values({ resourceId: id, tagId: tag.id, state, confidence: null, updatedAt: now })
+      .onConflictDoUpdate({ target: [resourceTags.resourceId, resourceTags.tagId], set: { state, updatedAt: now } });
+  });
+  await invalidateNow(ctx, [SearchTags.meta("tags")], correlationId);
+  return tagsOf(ctx, id);
+}
+
+/** `n` seed passages spread evenly over the corpus (which is ordered by topic): deterministic. */
+function background(n: number): string[] {
+  const seed = seedExamples();
+  const take = Math.min(n, seed.length);
+  return Array.from({ length: take }, (_, i) => seed[Math.floor((i * seed.length) / take)]!.text);
+}
+
+function textOf(r: { title: string | null; content: string | null }): string {
+  return `${r.title ?? ""}\n${(r.content ?? "").slice(0, TEXT_CHARS)}`;
+}
+
+export interface SuggestSummary {
+  /** Tags with enough examples to learn. */
+  trained: number;
+  /** Tags skipped for having fewer than MIN_POSITIVES examples. */
+  tooFewExamples: number;
+  suggested: number;
+  withdrawn: number;
+}
+
+/**
+ * Trains one model per tag on people's decisions and stores a suggestion for
+ * each undecided resource the model finds likely (≥ SUGGEST_THRESHOLD); an
+ * older suggestion that no longer clears the bar is withdrawn. Deterministic:
+ * the same decisions give the same suggestions.
+ */
+export async function suggestTags(ctx: AppContext): Promise<SuggestSummary> {
+  const summary: SuggestSummary = { trained: 0, tooFewExamples: 0, suggested: 0, withdrawn: 0 };
+  const allTags = await ctx.store.db.select().from(tags);
+  if (allTags.length === 0) return summary;
+  const decisions = await ctx.store.db.select().from(resourceTags);
+  const docs = await ctx.store.db
+    .select({ id: resources.id, title: resources.title, content: resources.content })
+    .from(resources)
+    .where(eq(resources.ingestionStatus, "completed"))
+    .orderBy(resources.id);
+  const text = new Map(docs.map((d) => [d.id, textOf(d)]));
+  const now = new Date().toISOString();
+  for (const tag of allTags) {
+    const mine = decisions.filter((d) => d.tagId === tag.id);
+    const positives = mine.filter((d) => TAGGED.includes(d.state) && text.has(d.resourceId)).map((d) => d.resourceId);
+    if (positives.length < MIN_POSITIVES) {
+      summary.tooFewExamples++;
+      continue;
+    }
+    const decided = new Set(mine.filter((d) => d.state !== "suggested").map((d) => d.resourceId));
+    // "Not this tag": what people rejected, resources people tagged otherwise, and general
+    // background text (the seed corpus, spread over its topics). Undecided resources are never
+    // trained on: they are what the model is asked about.
+    const rejected = mine.filter((d) => d.state === "rejected").map((d) => d.resourceId);
+    const taggedOtherwise = decisions.filter((d) => d.tagId !== tag.id && TAGGED.includes(d.state) && !decided.has(d.resourceId)).map((d) => d.resourceId);
+    const negatives = [...new Set([...rejected, ...taggedOtherwise])].filter((id) => text.has(id));
+    const examples: LabelledExample[] = [
+      ...positives.map((id) => ({ text: text.get(id)!, category: tag.id })),
+      ...negatives.map((id) => ({ text: text.get(id)!, category: OTHER })),
+      ...background(BACKGROUND_PASSAGES).map((t) => ({ text: t, category: OTHER })),
+    ];
+    const model = train(examples);
+    summary.trained++;
+    const previous = new Map(mine.filter((d) => d.state === "suggested").map((d) => [d.resourceId, d]));
+    const keep: Array<{ resourceId: string; confidence: number }> = [];
+    for (const d of docs) {
+      if (decided.has(d.id)) continue;
+      const confidence = predict(model, text.get(d.id)!, 2).find((p) => p.category === tag.id)?.confidence ?? 0;
+      if (confidence >= SUGGEST_THRESHOLD) keep.push({ resourceId: d.id, confidence: Math.round(confidence * 1000) / 1000 });
+    }
+    const keepIds = new Set(keep.map((k) => k.resourceId));
+    const withdraw = [...previous.keys()].filter((id) => !keepIds.has(id));
+    await ctx.store.write(async (tx) => {
+      if (withdraw.length > 0) await tx.delete(resourceTags).where(and(eq(resourceTags.tagId, tag.id), eq(resourceTags.state, "suggested"), inArray(resourceTags.resourceId, withdraw)));
+      for (const k of keep) {
+        // Only an undecided row may change: a verdict given meanwhile wins.
+        await tx
+          .insert(resourceTags)
+          .values({ resourceId: k.resourceId, tagId: tag.id, state: "suggested", confidence: k.confidence, updatedAt: now })
+          .onConflictDoUpdate({ target: [resourceTags.resourceId, resourceTags.tagId], set: { confidence: k.confidence, updatedAt: now }, setWhere: sql`${resourceTags.state} = 'suggested'` });
+      }
+    });
+    summary.suggested += keep.filter((k) => !previous.has(k.resourceId)).length;
+    summary.withdrawn += withdraw.length;
+  }
+  return summary;
+}
