@@ -92,5 +92,14 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
       "\n-- Vectors stored before this migration: their resources are marked with the embedder that made them,\n-- so a different configured embedder re-embeds them (and every passage is written on the next index).\nUPDATE `resources` SET `embedded_model` = (SELECT `model` FROM `resource_embeddings` e WHERE e.`resource_id` = `resources`.`id` LIMIT 1);\n",
       "\n-- Existing resources have no passages yet: the reconciler re-indexes them (indexed_revision behind).\nUPDATE `resources` SET `indexed_revision` = 0, `embedded_revision` = 0 WHERE `ingestion_status` = 'completed';\n"
     ]
+  },
+  {
+    "tag": "0007_task_event_id",
+    "when": 1796542799348,
+    "hash": "c462db7ffc5e3b04fc3e6a713b09050be93796478c98ae0ca26c564b14c8457a",
+    "statements": [
+      "ALTER TABLE `task_runs` ADD `event_id` text;",
+      "\nCREATE INDEX `task_runs_event_idx` ON `task_runs` (`event_id`,`task`);"
+    ]
   }
 ];
