@@ -18,6 +18,7 @@ import { workerScalingBench } from "./workerScaling";
 import { memoryBurstBench } from "./memoryBurst";
 import { loadTestBench } from "./loadTest";
 import { searchEvalBench } from "./searchEval";
+import { writePathBench } from "./writePath";
 import { killAllProcesses, repoRoot } from "../test/helpers/processes";
 import { markdownTable, textTable, type Benchmark, type BenchResult } from "./lib/report";
 
@@ -33,6 +34,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   "memory-burst": memoryBurstBench,
   "load-test": loadTestBench,
   search: searchEvalBench,
+  "write-path": writePathBench,
 };
 
 interface Args {

@@ -58,14 +58,21 @@ export class OutboxRelay {
   async publishStaged(events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
     for (const e of events) this.#inFlight.add(e.meta.eventId);
+    let marking: Promise<void> | undefined;
     try {
-      await this.#publish(events);
+      marking = (await this.#publish(events)).marking;
     } finally {
-      for (const e of events) this.#inFlight.delete(e.meta.eventId);
+      // Published events stay "in flight" (not swept by this process) until their mark is committed.
+      const release = () => {
+        for (const e of events) this.#inFlight.delete(e.meta.eventId);
+      };
+      if (marking) void marking.finally(release);
+      else release();
     }
   }
 
-  async #publish(events: readonly DomainEvent[]): Promise<void> {
+  /** Publishes; returns the pending commit of the "published" marks (a group commit the caller need not wait for). */
+  async #publish(events: readonly DomainEvent[]): Promise<{ marking: Promise<void> }> {
     let failed: Set<string>;
     try {
       const result = await this.bus.publish(events);
@@ -76,7 +83,10 @@ export class OutboxRelay {
       logger.warn("outbox publish failed; the sweeper will retry", { error: this.stats.lastError, events: events.length });
     }
     const published = events.filter((e) => !failed.has(e.meta.eventId));
-    await this.#markPublished(published);
+    const marking = this.#markPublished(published).catch((e: unknown) => {
+      // Unmarked rows are swept after the writer's grace and published again; consumers drop the copy by event id.
+      logger.warn("outbox mark failed", { error: errorMessage(e), events: published.length });
+    });
     await this.#markFailed(events.filter((e) => failed.has(e.meta.eventId)));
     for (const e of published) {
       void this.emitter.emit(e.name, e.payload, {
@@ -86,6 +96,7 @@ export class OutboxRelay {
         timestamp: e.meta.occurredAt,
       });
     }
+    return { marking };
   }
 
   /** Publishes events still unpublished after `olderThanMs`. Returns how many were published. */
@@ -141,7 +152,7 @@ export class OutboxRelay {
     if (events.length === 0) return;
     this.stats.published += events.length;
     const now = new Date().toISOString();
-    await this.store.write((tx) =>
+    await this.store.writeGrouped((tx) =>
       tx.update(outbox).set({ publishedAt: now }).where(inArray(outbox.id, events.map((e) => e.meta.eventId))),
     );
   }

@@ -235,7 +235,8 @@ export class TaskRunner {
   async #recordLedger(rows: Array<typeof taskRuns.$inferInsert>) {
     if (rows.length === 0) return;
     try {
-      await this.app.store.write((tx) => tx.insert(taskRuns).values(rows));
+      // A group commit: ledger rows of tasks finishing together (and outbox marks) share one transaction.
+      await this.app.store.writeGrouped((tx) => tx.insert(taskRuns).values(rows));
     } catch (e) {
       // The ledger is a record, not the work: a failed ledger write must not redo finished work.
       logger.error("task ledger write failed", { task: this.task.name, error: errorMessage(e) });

@@ -35,6 +35,9 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
 }
 
+/** How long bookkeeping writes wait for company before their shared commit. */
+const GROUP_COMMIT_MS = 20;
+
 /** Async retries of a write that found the file locked: ~2 minutes in all, then the error is real. */
 const BUSY_RETRY_LIMIT = 60;
 const BUSY_RETRY_MAX_DELAY_MS = 2_000;
@@ -121,6 +124,46 @@ export class Store {
     return this.#retryBusy(() => this.#writes.run(() => this.db.transaction(fn)));
   }
 
+  #grouped: Array<{ fn: (tx: Tx) => Promise<unknown>; done: (e?: unknown) => void }> = [];
+  #groupTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Small bookkeeping writes (task ledger rows, outbox "published" marks)
+   * that do not need a transaction of their own: those queued within
+   * `GROUP_COMMIT_MS` share one transaction (a group commit). Resolves once
+   * the shared transaction committed; one failing write fails the group, which
+   * is retried once write by write so the others still land.
+   */
+  writeGrouped(fn: (tx: Tx) => Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#grouped.push({ fn, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
+      this.#groupTimer ??= setTimeout(() => void this.#flushGroup(), GROUP_COMMIT_MS);
+    });
+  }
+
+  /** Commits whatever is queued for a group commit now (before a process exits). */
+  async flushGrouped(): Promise<void> {
+    while (this.#grouped.length > 0) await this.#flushGroup();
+  }
+
+  async #flushGroup(): Promise<void> {
+    if (this.#groupTimer) clearTimeout(this.#groupTimer);
+    this.#groupTimer = undefined;
+    const group = this.#grouped;
+    this.#grouped = [];
+    if (group.length === 0) return;
+    try {
+      await this.write(async (tx) => {
+        for (const g of group) await g.fn(tx);
+      });
+      for (const g of group) g.done();
+    } catch {
+      for (const g of group) {
+        await this.write((tx) => g.fn(tx)).then(() => g.done(), (e: unknown) => g.done(e ?? new Error("write failed")));
+      }
+    }
+  }
+
   /** Raw statements in one write transaction (FTS5 and vector writes). */
   writeBatch(statements: InStatement[]): Promise<void> {
     return this.#retryBusy(() =>
@@ -175,6 +218,7 @@ export class Store {
   }
 
   close(): void {
+    if (this.#groupTimer) clearTimeout(this.#groupTimer);
     this.client.close();
   }
 }
