@@ -19,6 +19,7 @@ import { memoryBurstBench } from "./memoryBurst";
 import { loadTestBench } from "./loadTest";
 import { searchEvalBench } from "./searchEval";
 import { writePathBench } from "./writePath";
+import { celeryPeerBench } from "./celeryPeer";
 import { killAllProcesses, repoRoot } from "../test/helpers/processes";
 import { markdownTable, textTable, type Benchmark, type BenchResult } from "./lib/report";
 
@@ -35,6 +36,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   "load-test": loadTestBench,
   search: searchEvalBench,
   "write-path": writePathBench,
+  "celery-peer": celeryPeerBench,
 };
 
 interface Args {
