@@ -61,6 +61,8 @@ export class OutboxRelay {
     let marking: Promise<void> | undefined;
     try {
       marking = (await this.#publish(events)).marking;
+      // Without a group-commit window (AWS Lambda) the caller waits for the marks: nothing is left on a timer.
+      if (this.store.groupCommitMs === 0) await marking;
     } finally {
       // Published events stay "in flight" (not swept by this process) until their mark is committed.
       const release = () => {

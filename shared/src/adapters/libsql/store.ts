@@ -33,9 +33,15 @@ export interface StoreOptions {
    * STORE_BUSY_TIMEOUT_MS or 100 ms.
    */
   busyTimeoutMs?: number;
+  /**
+   * Group-commit window of bookkeeping writes (`writeGrouped`). 0: each waits
+   * for its own commit and callers await it (AWS Lambda, frozen between
+   * invocations, must not leave writes on a timer).
+   */
+  groupCommitMs?: number;
 }
 
-/** How long bookkeeping writes wait for company before their shared commit. */
+/** How long bookkeeping writes wait for company before their shared commit (default). */
 const GROUP_COMMIT_MS = 20;
 
 /** Async retries of a write that found the file locked: ~2 minutes in all, then the error is real. */
@@ -60,6 +66,7 @@ export class Store {
   readonly terms: FtsTerms;
   readonly #writes = new Mutex();
   readonly #isFile: boolean;
+  groupCommitMs = GROUP_COMMIT_MS;
 
   private constructor(
     readonly client: Client,
@@ -86,7 +93,9 @@ export class Store {
       concurrency: options.maxConcurrency ?? 20,
     });
     const stats = new StoreStats(options.maxConcurrency ?? 20, options.idleCheckMs ?? 30_000);
-    return new Store(stats.instrument(raw), options.url, stats);
+    const store = new Store(stats.instrument(raw), options.url, stats);
+    store.groupCommitMs = options.groupCommitMs ?? GROUP_COMMIT_MS;
+    return store;
   }
 
   /**
@@ -137,7 +146,7 @@ export class Store {
   writeGrouped(fn: (tx: Tx) => Promise<unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#grouped.push({ fn, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
-      this.#groupTimer ??= setTimeout(() => void this.#flushGroup(), GROUP_COMMIT_MS);
+      this.#groupTimer ??= setTimeout(() => void this.#flushGroup(), this.groupCommitMs);
     });
   }
 
