@@ -18,6 +18,8 @@ import { workerScalingBench } from "./workerScaling";
 import { memoryBurstBench } from "./memoryBurst";
 import { loadTestBench } from "./loadTest";
 import { searchEvalBench } from "./searchEval";
+import { writePathBench } from "./writePath";
+import { celeryPeerBench } from "./celeryPeer";
 import { killAllProcesses, repoRoot } from "../test/helpers/processes";
 import { markdownTable, textTable, type Benchmark, type BenchResult } from "./lib/report";
 
@@ -33,6 +35,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
   "memory-burst": memoryBurstBench,
   "load-test": loadTestBench,
   search: searchEvalBench,
+  "write-path": writePathBench,
+  "celery-peer": celeryPeerBench,
 };
 
 interface Args {

@@ -32,7 +32,8 @@ async function build(): Promise<AppContext> {
   // The sentence encoder is not bundled into functions (its model and TensorFlow.js are local only).
   if (config.embedder === "encoder") throw new ConfigError("EMBEDDER=encoder runs locally only; on AWS use bedrock (or lexical)");
   const embedderOptions = { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } };
-  const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken });
+  // groupCommitMs 0: a frozen Lambda must not hold bookkeeping writes on a timer.
+  const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken, groupCommitMs: 0 });
   await store.migrate();
   const emitter = EventEmitter.shared();
   const bus = new EventBridgeBus(new EventBridgeClient({ region: config.awsRegion }), config.eventBusName);

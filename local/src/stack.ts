@@ -189,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await monitoring?.stop();
       sqs.destroy();
       await fauxqs?.stop();
+      await store.flushGrouped().catch(() => undefined);
       store.close();
     },
   };

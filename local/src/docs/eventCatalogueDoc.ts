@@ -16,7 +16,7 @@ const producers: Record<string, string> = {
   "resource.updated": "PATCH /resources/{id} (metadata), ingestion task (new or updated content)",
   "resource.deleted": "DELETE /resources/{id}",
   "resource.content_changed": "ingestion task (new or updated content)",
-  "resource.metadata_changed": "PATCH /resources/{id} (metadata changed), ingestion task",
+  "resource.metadata_changed": "PATCH /resources/{id} (metadata changed), reconciler",
   "ingestion.requested": "POST /resources, POST /resources/batch, PATCH /resources/{id} (content), reconciler",
   "ingestion.started": "ingestion task (in process)",
   "ingestion.completed": "ingestion task",

@@ -19,6 +19,7 @@ export function logStoreStats(store: Store, log: AppLogger = defaultLogger): voi
     latencyP50Ms: s.latencyMs.p50,
     latencyP95Ms: s.latencyMs.p95,
     healthChecks: s.healthChecks,
+    busyRetries: s.busyRetries,
     lastError: s.lastError,
   });
 }

@@ -68,6 +68,7 @@ export class PrometheusMetrics {
       g.set({ figure: "in_flight" }, s.inFlight);
       g.set({ figure: "waiting" }, s.waiting);
       g.set({ figure: "health_checks" }, s.healthChecks);
+      g.set({ figure: "busy_retries" }, s.busyRetries);
       if (s.latencyMs.p50 !== null) g.set({ figure: "latency_p50_ms" }, s.latencyMs.p50);
       if (s.latencyMs.p95 !== null) g.set({ figure: "latency_p95_ms" }, s.latencyMs.p95);
       g.set({ figure: "outbox_pending" }, await app.relay.pendingCount());

@@ -4,7 +4,7 @@
  * the events it staged (`publishStaged`); a sweeper publishes whatever is left
  * (bus down, process killed). Nothing lives only in memory.
  */
-import { and, asc, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { checkEvent, type DomainEvent } from "../events/catalogue";
 import type { EventBus } from "../ports/bus";
 import type { EventEmitter } from "../events/emitter";
@@ -21,6 +21,17 @@ export function stage(tx: Tx, events: readonly DomainEvent[]): Promise<unknown> 
   );
 }
 
+/**
+ * How long an event nobody reported failing belongs to the process that
+ * committed it. That writer publishes it right after its commit and marks it
+ * published, or marks the attempt failed (then the sweeper takes it at once).
+ * Under load the publish and the mark can take seconds; a sweeper in another
+ * process that took such a row after a few seconds published it a second time
+ * and the tasks it triggers ran twice (issue 14: quality twice per document).
+ * After this long the writer is presumed dead (killed between commit and publish).
+ */
+export const WRITER_GRACE_MS = 30_000;
+
 export interface OutboxStats {
   published: number;
   publishFailures: number;
@@ -31,6 +42,8 @@ export class OutboxRelay {
   readonly stats: OutboxStats = { published: 0, publishFailures: 0, lastError: null };
   /** Events this process is publishing right now: the sweeper leaves them alone instead of sending them twice. */
   readonly #inFlight = new Set<string>();
+  /** A sweep still running when the next is due is not doubled (both would read the same rows). */
+  #sweeping = false;
 
   constructor(
     private readonly store: Store,
@@ -45,14 +58,23 @@ export class OutboxRelay {
   async publishStaged(events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
     for (const e of events) this.#inFlight.add(e.meta.eventId);
+    let marking: Promise<void> | undefined;
     try {
-      await this.#publish(events);
+      marking = (await this.#publish(events)).marking;
+      // Without a group-commit window (AWS Lambda) the caller waits for the marks: nothing is left on a timer.
+      if (this.store.groupCommitMs === 0) await marking;
     } finally {
-      for (const e of events) this.#inFlight.delete(e.meta.eventId);
+      // Published events stay "in flight" (not swept by this process) until their mark is committed.
+      const release = () => {
+        for (const e of events) this.#inFlight.delete(e.meta.eventId);
+      };
+      if (marking) void marking.finally(release);
+      else release();
     }
   }
 
-  async #publish(events: readonly DomainEvent[]): Promise<void> {
+  /** Publishes; returns the pending commit of the "published" marks (a group commit the caller need not wait for). */
+  async #publish(events: readonly DomainEvent[]): Promise<{ marking: Promise<void> }> {
     let failed: Set<string>;
     try {
       const result = await this.bus.publish(events);
@@ -63,7 +85,10 @@ export class OutboxRelay {
       logger.warn("outbox publish failed; the sweeper will retry", { error: this.stats.lastError, events: events.length });
     }
     const published = events.filter((e) => !failed.has(e.meta.eventId));
-    await this.#markPublished(published);
+    const marking = this.#markPublished(published).catch((e: unknown) => {
+      // Unmarked rows are swept after the writer's grace and published again; consumers drop the copy by event id.
+      logger.warn("outbox mark failed", { error: errorMessage(e), events: published.length });
+    });
     await this.#markFailed(events.filter((e) => failed.has(e.meta.eventId)));
     for (const e of published) {
       void this.emitter.emit(e.name, e.payload, {
@@ -73,15 +98,34 @@ export class OutboxRelay {
         timestamp: e.meta.occurredAt,
       });
     }
+    return { marking };
   }
 
   /** Publishes events still unpublished after `olderThanMs`. Returns how many were published. */
   async sweep(olderThanMs = 5_000, limit = 500): Promise<{ published: number; pending: number }> {
-    const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+    if (this.#sweeping) return { published: 0, pending: await this.pendingCount() };
+    this.#sweeping = true;
+    try {
+      return await this.#sweep(olderThanMs, limit);
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  async #sweep(olderThanMs: number, limit: number): Promise<{ published: number; pending: number }> {
+    const now = Date.now();
+    const cutoff = new Date(now - olderThanMs).toISOString();
+    const writerGone = new Date(now - Math.max(olderThanMs, WRITER_GRACE_MS)).toISOString();
     const rows = await this.store.db
       .select()
       .from(outbox)
-      .where(and(isNull(outbox.publishedAt), lt(outbox.createdAt, cutoff)))
+      .where(
+        and(
+          isNull(outbox.publishedAt),
+          // A failed attempt was reported: sweep soon. No report yet: leave it to its writer for the grace period.
+          or(and(gt(outbox.attempts, 0), lt(outbox.createdAt, cutoff)), lt(outbox.createdAt, writerGone)),
+        ),
+      )
       .orderBy(asc(outbox.createdAt))
       .limit(limit);
     const events: DomainEvent[] = [];
@@ -113,7 +157,7 @@ export class OutboxRelay {
     if (events.length === 0) return;
     this.stats.published += events.length;
     const now = new Date().toISOString();
-    await this.store.write((tx) =>
+    await this.store.writeGrouped((tx) =>
       tx.update(outbox).set({ publishedAt: now }).where(inArray(outbox.id, events.map((e) => e.meta.eventId))),
     );
   }

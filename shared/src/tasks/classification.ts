@@ -4,7 +4,7 @@
  * if woken before ingestion finished it does nothing, and the
  * `embedding.generated` event that follows ingestion wakes it again.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import { categories, resources } from "../adapters/libsql/schema";
 import { predict } from "../domain/classifier";
 import { activeModel } from "../app/classifierModels";
@@ -50,7 +50,8 @@ export const classificationTask = defineTask({
       const res = await tx
         .update(resources)
         .set({ classifiedRevision: row.contentRevision })
-        .where(and(eq(resources.id, id), eq(resources.contentRevision, row.contentRevision)));
+        // Compare-and-set on the computed revision: concurrent messages of one revision classify once.
+        .where(and(eq(resources.id, id), eq(resources.contentRevision, row.contentRevision), lt(resources.classifiedRevision, row.contentRevision)));
       if (res.rowsAffected === 0) return false;
       await tx.delete(categories).where(and(eq(categories.resourceId, id), eq(categories.source, "predicted")));
       if (suggestions.length > 0) {
@@ -61,7 +62,7 @@ export const classificationTask = defineTask({
       emit("classification.suggested", { resourceId: id, contentRevision: row.contentRevision, categories: suggestions.map((s) => s.category) });
       return true;
     });
-    if (!applied) return { status: "skipped", reason: "content changed while classifying" };
+    if (!applied) return { status: "skipped", reason: "content changed or classified concurrently" };
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
     await app.cache.invalidate({ tags: derivedDataTags("classification", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.contentRevision };

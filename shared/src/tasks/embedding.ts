@@ -95,11 +95,16 @@ export const embeddingTask = defineTask({
 
     // 3. Confirm.
     const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
+      const before = await tx.query.resources.findFirst({ columns: { embeddedRevision: true, embeddedModel: true }, where: eq(resources.id, id) });
       const res = await tx
         .update(resources)
         .set({ embeddedRevision: row.contentRevision, embeddedModel: model })
         .where(and(eq(resources.id, id), eq(resources.contentRevision, row.contentRevision)));
-      if (res.rowsAffected > 0) emit("embedding.generated", { resourceId: id, contentRevision: row.contentRevision, reused: false });
+      // Announced once per content revision and embedder: a concurrent copy (or a title-only
+      // re-embedding) changes no consumer's input (classification follows the content revision).
+      if (res.rowsAffected > 0 && before && (before.embeddedRevision < row.contentRevision || before.embeddedModel !== model)) {
+        emit("embedding.generated", { resourceId: id, contentRevision: row.contentRevision, reused: false });
+      }
       return res.rowsAffected > 0;
     });
     if (!confirmed) return { status: "skipped", reason: "content changed while embedding" };

@@ -186,8 +186,10 @@ async function ingest(event: IngestionEvent, ctx: TaskRunContext): Promise<TaskR
     const revs = { resourceId: id, revision, contentRevision, metadataRevision };
     emit("ingestion.completed", { ...revs, reused });
     emit("resource.updated", { ...revs, changed: ["content", "metadata"] });
+    // One trigger per revision for the tasks that follow both content and metadata (embedding,
+    // quality): content_changed. They reread the whole row, metadata included; a second event of
+    // the same revision (metadata_changed) would only run them twice (issue 14).
     emit("resource.content_changed", { ...revs, contentHash });
-    emit("resource.metadata_changed", revs);
     emit("citations.extracted", { resourceId: id, contentRevision, count: doc.citations.length });
     if (authorNames.length > 0) emit("authors.extracted", { resourceId: id, metadataRevision, count: authorNames.length });
     if (reused) emit("embedding.generated", { resourceId: id, contentRevision, reused: true });

@@ -2,7 +2,7 @@
  * Quality: recomputes the score of the resource's latest revision (10 s
  * debounce by revision). Dimensions and weights: `shared/src/domain/quality.ts`.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import { citations, resources } from "../adapters/libsql/schema";
 import { computeQuality } from "../domain/quality";
 import { writeWithEvents } from "../app/unitOfWork";
@@ -43,12 +43,14 @@ export const qualityTask = defineTask({
       const res = await tx
         .update(resources)
         .set({ qualityScore: quality.score, qualityDimensions: quality.dimensions, qualityRevision: row.revision })
-        .where(and(eq(resources.id, id), eq(resources.revision, row.revision)));
+        // Compare-and-set on the computed revision: two messages of one revision that passed the
+        // guard together (same batch, two workers) cannot both record a score.
+        .where(and(eq(resources.id, id), eq(resources.revision, row.revision), lt(resources.qualityRevision, row.revision)));
       if (res.rowsAffected === 0) return false;
       emit("quality.computed", { resourceId: id, revision: row.revision, score: quality.score });
       return true;
     });
-    if (!applied) return { status: "skipped", reason: "resource changed while scoring" };
+    if (!applied) return { status: "skipped", reason: "resource changed or scored concurrently" };
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
     await app.cache.invalidate({ tags: derivedDataTags("quality", id) }).catch(() => undefined);
     return { status: "succeeded", revision: row.revision };

@@ -9,6 +9,7 @@
  * Every attempt is one row in the task ledger.
  */
 import { randomUUID } from "node:crypto";
+import { and, eq, inArray } from "drizzle-orm";
 import type { DomainEvent } from "../events/catalogue";
 import type { Route } from "../events/routing";
 import { fromEnvelope } from "../outbox/envelope";
@@ -39,6 +40,9 @@ export function backoffSeconds(route: Pick<Route, "retryBaseSeconds">, attempt: 
   return Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.round(base * jitter)));
 }
 
+/** `task eventId` of every message this process is running now: a second copy arriving meanwhile is not run twice. */
+const running = new Set<string>();
+
 export class TaskRunner {
   constructor(
     private readonly app: AppContext,
@@ -51,7 +55,22 @@ export class TaskRunner {
     const fates: MessageFate[] = new Array(messages.length);
     const rows: Array<typeof taskRuns.$inferInsert> = [];
 
-    const runnable = parsed.flatMap((p, i) => (p.event ? [{ i, message: p.message, event: p.event }] : []));
+    const delivered = await this.#alreadyDone(parsed.flatMap((p) => (p.event ? [p.event.meta.eventId] : [])));
+    const runnable = parsed.flatMap((p, i) => {
+      if (!p.event) return [];
+      const key = `${this.task.name} ${p.event.meta.eventId}`;
+      // Finished before, running in this process now (its copy is still in flight: a failure retries it), or twice in this batch.
+      const seen = delivered.has(p.event.meta.eventId) || running.has(key);
+      delivered.add(p.event.meta.eventId);
+      if (seen) {
+        // A second delivery of an event this task already finished (its publish was retried after an
+        // ambiguous timeout, or SQS delivered it twice): not an attempt, no ledger row, nothing to redo.
+        fates[i] = { kind: "done", result: { status: "skipped", reason: "event already handled" } };
+        logger.info("duplicate delivery acknowledged", { task: this.task.name, eventId: p.event.meta.eventId, messageId: p.message.messageId });
+        return [];
+      }
+      return [{ i, message: p.message, event: p.event }];
+    });
     parsed.forEach((p, i) => {
       if (!p.event) {
         fates[i] = { kind: "dead-letter", error: errorMessage(p.parseError) };
@@ -59,12 +78,18 @@ export class TaskRunner {
       }
     });
 
-    if (this.task.runBatch && runnable.length > 0) {
-      await this.#runAsBatch(runnable, fates, rows);
-    } else {
-      await Promise.all(runnable.map(({ i, message, event }) => this.#runOne(i, message, event, fates, rows)));
+    const keys = runnable.map((r) => `${this.task.name} ${r.event.meta.eventId}`);
+    for (const k of keys) running.add(k);
+    try {
+      if (this.task.runBatch && runnable.length > 0) {
+        await this.#runAsBatch(runnable, fates, rows);
+      } else {
+        await Promise.all(runnable.map(({ i, message, event }) => this.#runOne(i, message, event, fates, rows)));
+      }
+      await this.#recordLedger(rows);
+    } finally {
+      for (const k of keys) running.delete(k);
     }
-    await this.#recordLedger(rows);
     return fates;
   }
 
@@ -89,10 +114,10 @@ export class TaskRunner {
       this.#maybeInjectFault();
       const result = await this.task.run(event, ctx);
       fates[i] = { kind: "done", result };
-      rows.push(this.#row(message, subject, result.status, started, performance.now() - t0, undefined, result, event.meta.correlationId));
+      rows.push(this.#row(message, subject, result.status, started, performance.now() - t0, undefined, result, event.meta.correlationId, event.meta.eventId));
     } catch (error) {
       fates[i] = await this.#failed(message, event, subject, error, ctx);
-      rows.push(this.#row(message, subject, fates[i].kind === "retry" ? "retrying" : "failed", started, performance.now() - t0, error, undefined, event.meta.correlationId));
+      rows.push(this.#row(message, subject, fates[i].kind === "retry" ? "retrying" : "failed", started, performance.now() - t0, error, undefined, event.meta.correlationId, event.meta.eventId));
     }
     this.#announce(fates[i]!, subject, message.attempt, performance.now() - t0, event.meta.correlationId);
   }
@@ -112,14 +137,14 @@ export class TaskRunner {
       runnable.forEach((r, k) => {
         const result = results[k] ?? { status: "succeeded" as const };
         fates[r.i] = { kind: "done", result };
-        rows.push(this.#row(r.message, this.task.subjectOf(r.event), result.status, started, performance.now() - t0, undefined, result, r.event.meta.correlationId));
+        rows.push(this.#row(r.message, this.task.subjectOf(r.event), result.status, started, performance.now() - t0, undefined, result, r.event.meta.correlationId, r.event.meta.eventId));
         this.#announce(fates[r.i]!, this.task.subjectOf(r.event), r.message.attempt, performance.now() - t0, r.event.meta.correlationId);
       });
     } catch (error) {
       for (const r of runnable) {
         const subject = this.task.subjectOf(r.event);
         fates[r.i] = await this.#failed(r.message, r.event, subject, error, { ...ctx, correlationId: r.event.meta.correlationId, attempt: r.message.attempt });
-        rows.push(this.#row(r.message, subject, fates[r.i]!.kind === "retry" ? "retrying" : "failed", started, performance.now() - t0, error, undefined, r.event.meta.correlationId));
+        rows.push(this.#row(r.message, subject, fates[r.i]!.kind === "retry" ? "retrying" : "failed", started, performance.now() - t0, error, undefined, r.event.meta.correlationId, r.event.meta.eventId));
         this.#announce(fates[r.i]!, subject, r.message.attempt, performance.now() - t0, r.event.meta.correlationId);
       }
     }
@@ -177,6 +202,7 @@ export class TaskRunner {
     error: unknown,
     result: TaskResult | undefined,
     correlationId: string | null,
+    eventId: string | null = null,
   ): typeof taskRuns.$inferInsert {
     return {
       task: this.task.name,
@@ -192,13 +218,30 @@ export class TaskRunner {
       correlationId,
       revision: result?.revision ?? null,
       detail: result?.reason ?? null,
+      eventId,
     };
+  }
+
+  /** Event ids among `eventIds` this task already finished (succeeded or skipped), from the ledger. */
+  async #alreadyDone(eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    try {
+      const rows = await this.app.store.db
+        .select({ eventId: taskRuns.eventId })
+        .from(taskRuns)
+        .where(and(eq(taskRuns.task, this.task.name), inArray(taskRuns.eventId, [...eventIds]), inArray(taskRuns.status, ["succeeded", "skipped"])));
+      return new Set(rows.map((r) => r.eventId).filter((id): id is string => id !== null));
+    } catch {
+      // The check saves work; without it the task's own revision checks still make a rerun harmless.
+      return new Set();
+    }
   }
 
   async #recordLedger(rows: Array<typeof taskRuns.$inferInsert>) {
     if (rows.length === 0) return;
     try {
-      await this.app.store.write((tx) => tx.insert(taskRuns).values(rows));
+      // A group commit: ledger rows of tasks finishing together (and outbox marks) share one transaction.
+      await this.app.store.writeGrouped((tx) => tx.insert(taskRuns).values(rows));
     } catch (e) {
       // The ledger is a record, not the work: a failed ledger write must not redo finished work.
       logger.error("task ledger write failed", { task: this.task.name, error: errorMessage(e) });

@@ -90,6 +90,8 @@ describe("ordering by revision checks and follow-up events", () => {
 
   it("ends with the slow resource classified after its embedding, once", async () => {
     await waitFor(async () => (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${slowId}/status`)).body.upToDate, SLOW_MS + 30_000);
+    // Ledger rows are group-committed a few milliseconds after the task's own transaction.
+    await waitFor(async () => (await ledger(slowId, "classification")).some((r) => r.status === "succeeded"), 5_000);
     const rows = await ledger(slowId);
     // When the content was committed, and when the embedding was (both written in their transactions).
     const ingestedAt = String((await stack.app.store.client.execute({ sql: "SELECT ingested_at FROM resources WHERE id = ?", args: [slowId] })).rows[0]!.ingested_at);

@@ -94,6 +94,15 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
     ]
   },
   {
+    "tag": "0007_task_event_id",
+    "when": 1796542799348,
+    "hash": "c462db7ffc5e3b04fc3e6a713b09050be93796478c98ae0ca26c564b14c8457a",
+    "statements": [
+      "ALTER TABLE `task_runs` ADD `event_id` text;",
+      "\nCREATE INDEX `task_runs_event_idx` ON `task_runs` (`event_id`,`task`);"
+    ]
+  },
+  {
     "tag": "0009_near_duplicates",
     "when": 1796600000000,
     "hash": "61f9bf1c488495c0365d9d5a7d7e6bb03376b3a72618f320035dafff1bad93ce",

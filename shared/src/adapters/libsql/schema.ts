@@ -181,8 +181,15 @@ export const taskRuns = sqliteTable(
     correlationId: text("correlation_id"),
     revision: integer("revision"),
     detail: text("detail"),
+    /** The event the message carried: a second delivery of one event (a publish retried after an ambiguous timeout) is recognised by it. */
+    eventId: text("event_id"),
   },
-  (t) => [index("task_runs_task_idx").on(t.task, t.id), index("task_runs_resource_idx").on(t.resourceId, t.id), index("task_runs_started_idx").on(t.startedAt)],
+  (t) => [
+    index("task_runs_task_idx").on(t.task, t.id),
+    index("task_runs_resource_idx").on(t.resourceId, t.id),
+    index("task_runs_started_idx").on(t.startedAt),
+    index("task_runs_event_idx").on(t.eventId, t.task),
+  ],
 );
 export type TaskStatus = "running" | "succeeded" | "skipped" | "retrying" | "failed";
 

@@ -16,6 +16,8 @@ export interface StoreStatsSnapshot {
   maxConcurrency: number;
   latencyMs: { p50: number | null; p95: number | null };
   healthChecks: number;
+  /** Write transactions that found the file locked by another process and were retried (not errors). */
+  busyRetries: number;
   lastError: string | null;
 }
 
@@ -25,6 +27,7 @@ export class StoreStats {
   #operations = 0;
   #errors = 0;
   #healthChecks = 0;
+  #busyRetries = 0;
   #lastError: string | null = null;
   #lastUse = Date.now();
   readonly #latency = new LatencyWindow(2048);
@@ -46,8 +49,13 @@ export class StoreStats {
       maxConcurrency: this.maxConcurrency,
       latencyMs: { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) },
       healthChecks: this.#healthChecks,
+      busyRetries: this.#busyRetries,
       lastError: this.#lastError,
     };
+  }
+
+  busyRetry(): void {
+    this.#busyRetries++;
   }
 
   /** A client that behaves like `raw` but is bounded and measured. */
