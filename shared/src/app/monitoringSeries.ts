@@ -9,25 +9,14 @@
  *   restart starts its charts empty; the per-minute counts survive restarts.
  */
 import type { AppContext } from "./context";
+import type { SeriesSample } from "../observability/runtime";
+
+export type { SeriesSample };
 import { cacheStats, queueStatus } from "./monitoring";
 import { errorMessage } from "../errors";
 import { logger } from "../observability/logger";
 
 export const SERIES_WINDOW_MINUTES = 60;
-
-export interface SeriesSample {
-  /** ISO time of the sample. */
-  t: string;
-  /** Per task: messages waiting (visible + delayed + in flight) and dead letters. */
-  queues: Record<string, { depth: number | null; dlq: number | null }>;
-  /** Seconds since the last change of resources not yet current (pending ingestion or lagging derived data); 0 when none. */
-  lagP50: number;
-  lagP99: number;
-  /** Resources not yet current at the sample. */
-  lagging: number;
-  /** Cache hits / (hits + misses) since the previous sample; null when there was no lookup. */
-  cacheHitRate: number | null;
-}
 
 export interface MinuteCount {
   /** Minute start, ISO (`2026-12-06T07:41:00.000Z`). */

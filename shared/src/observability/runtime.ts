@@ -13,7 +13,6 @@ import type { RedisClient } from "../adapters/redis/redisClient";
 import type { HistorySinkStats } from "./redisHistory";
 import type { WorkerReport } from "./workerRegistry";
 import type { DegradedMode } from "./degradation";
-import type { SeriesSample } from "../app/monitoringSeries";
 
 export interface QueueRef {
   task: TaskName;
@@ -108,4 +107,19 @@ export interface RuntimeView {
   apiProcess?(): WorkerFigures | null;
   /** The sampler of figures that are only ever "now" (queue depths, lag, cache hit rate), for the dashboard's charts. */
   series?: { intervalMs: number; list(): SeriesSample[] };
+}
+
+/** One sample of the dashboard's time series (app/monitoringSeries.ts takes them). */
+export interface SeriesSample {
+  /** ISO time of the sample. */
+  t: string;
+  /** Per task: messages waiting (visible + delayed + in flight) and dead letters. */
+  queues: Record<string, { depth: number | null; dlq: number | null }>;
+  /** Seconds since the last change of resources not yet current (pending ingestion or lagging derived data); 0 when none. */
+  lagP50: number;
+  lagP99: number;
+  /** Resources not yet current at the sample. */
+  lagging: number;
+  /** Cache hits / (hits + misses) since the previous sample; null when there was no lookup. */
+  cacheHitRate: number | null;
 }
