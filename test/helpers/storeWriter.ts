@@ -5,6 +5,8 @@
  * the write lock for a few milliseconds). Prints one JSON line: how many
  * transactions committed, the errors that escaped, and the busy retries.
  */
+import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
 import { Store } from "../../shared/src/adapters/libsql/store";
 
@@ -16,6 +18,10 @@ const label = process.env.WRITER ?? String(process.pid);
 const store = Store.open({ url: `file:${file}` });
 await store.client.execute("PRAGMA journal_mode=WAL");
 await store.client.execute("CREATE TABLE IF NOT EXISTS writes (writer TEXT NOT NULL, n INTEGER NOT NULL, payload TEXT NOT NULL)");
+// Start together: on a loaded machine one child can take seconds longer to boot, and writers that
+// never overlap would prove nothing. The test creates START_FILE once every writer is ready.
+process.stdout.write("ready\n");
+while (process.env.START_FILE && !existsSync(process.env.START_FILE)) await sleep(5);
 let committed = 0;
 const errors: string[] = [];
 // Two writes in flight at a time, as a worker with several tasks does.

@@ -6,7 +6,7 @@
  * The busy timeout is 1 ms here so that contention is certain, and each
  * transaction holds the lock for a few milliseconds.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ const WRITES = 60;
 const ROWS = 150;
 const dir = mkdtempSync(path.join(os.tmpdir(), "alexandria-writers-"));
 const file = path.join(dir, "store.db");
+const startFile = path.join(dir, "start");
 
 afterAll(async () => {
   await killAllProcesses();
@@ -34,8 +35,11 @@ interface WriterReport {
 describe("two processes writing one store", () => {
   it("commit every transaction: busy waits are retried, no busy error escapes", async () => {
     const writers = ["a", "b"].map((label) =>
-      spawnTs(`writer-${label}`, "test/helpers/storeWriter.ts", { env: { STORE_FILE: file, WRITES: String(WRITES), ROWS: String(ROWS), WRITER: label, STORE_BUSY_TIMEOUT_MS: "1" } }),
+      spawnTs(`writer-${label}`, "test/helpers/storeWriter.ts", { env: { STORE_FILE: file, WRITES: String(WRITES), ROWS: String(ROWS), WRITER: label, STORE_BUSY_TIMEOUT_MS: "1", START_FILE: startFile } }),
     );
+    // Both opened the store: let them go at once.
+    await Promise.all(writers.map((w) => w.waitForLine(/^ready$/m, 120_000)));
+    writeFileSync(startFile, "");
     const codes = await Promise.all(writers.map((w) => w.exited));
     const reports = writers.map((w) => JSON.parse(w.stdout().trim().split("\n").pop() ?? "{}") as WriterReport);
     expect(codes).toEqual([0, 0]);
