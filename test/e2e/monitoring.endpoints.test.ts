@@ -10,6 +10,7 @@ import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { monitoringRoutes } from "../../functions/src/http/routes/monitoring";
 import { instantTimings } from "../../shared/src/events/routing";
 import { historyKey, RedisHistorySink } from "../../shared/src/observability/redisHistory";
+import { accessOf } from "../../shared/src/security/routePolicy";
 import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
 
 const KEY = "monitoring-test-key";
@@ -58,7 +59,7 @@ async function post(stack: TestStack, text: string, headers: Record<string, stri
 
 function untilCurrent(stack: TestStack, id: string): Promise<Status> {
   return waitFor(async () => {
-    const s = await api<Status>(stack, "GET", `/resources/${id}/status`);
+    const s = await get<Status>(stack, `/resources/${id}/status`);
     if (s.body.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.body.ingestion.error}`);
     return s.body.upToDate ? s.body : undefined;
   }, 45_000);
@@ -79,7 +80,7 @@ describe("with workers and Redis", () => {
   it("refuses every /monitoring route without the API key", async () => {
     expect(monitoringRoutes.length).toBeGreaterThanOrEqual(11);
     for (const r of monitoringRoutes) {
-      expect(r.auth, r.path).toBe(true);
+      expect(accessOf(r), r.path).toBe("admin");
       const res = await fetch(`${stack.url}${r.path}`, { method: r.method, ...(r.method === "POST" ? { headers: { "content-type": "application/json" }, body: "{}" } : {}) });
       expect(res.status, `${r.method} ${r.path}`).toBe(401);
     }
@@ -183,8 +184,8 @@ describe("with workers and Redis", () => {
     const id = await post(stack, doc("geology"));
     await untilCurrent(stack, id);
     const c0 = (await get<CacheStats>(stack, "/monitoring/cache")).body;
-    expect((await api(stack, "GET", `/resources/${id}`)).status).toBe(200);
-    expect((await api(stack, "GET", `/resources/${id}`)).status).toBe(200);
+    expect((await get(stack, `/resources/${id}`)).status).toBe(200);
+    expect((await get(stack, `/resources/${id}`)).status).toBe(200);
 
     const w1 = (await get<Workers>(stack, "/monitoring/workers")).body;
     expect(w1.runtime).toBe("local");

@@ -59,7 +59,6 @@ export const resourceRoutes = [
     method: "POST",
     path: "/resources",
     summary: "Add a resource by URL or content; ingestion is queued.",
-    auth: true,
     body: createResourceBody,
     responses: { 202: "Accepted: {id, status: pending}", 400: "Invalid input", 413: "Body too large" },
     async handle(req, app) {
@@ -71,7 +70,6 @@ export const resourceRoutes = [
     method: "GET",
     path: "/resources",
     summary: "List resources, newest first, with cursor pagination.",
-    auth: false,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(100).default(20),
       cursor: z.string().max(100).optional(),
@@ -86,7 +84,6 @@ export const resourceRoutes = [
     method: "GET",
     path: "/resources/{id}",
     summary: "A resource with its metadata, quality and categories.",
-    auth: false,
     params: idParams,
     responses: { 200: "Resource", 404: "Unknown id" },
     async handle(req, app) {
@@ -97,7 +94,6 @@ export const resourceRoutes = [
     method: "PATCH",
     path: "/resources/{id}",
     summary: "Change metadata and/or content; derived data follows automatically.",
-    auth: true,
     params: idParams,
     body: updateResourceBody,
     responses: {
@@ -116,7 +112,6 @@ export const resourceRoutes = [
     method: "DELETE",
     path: "/resources/{id}",
     summary: "Delete a resource and everything derived from it.",
-    auth: true,
     params: idParams,
     responses: { 204: "Deleted", 404: "Unknown id" },
     async handle(req, app) {
@@ -128,7 +123,6 @@ export const resourceRoutes = [
     method: "GET",
     path: "/resources/{id}/status",
     summary: "Freshness of every derived datum of a resource.",
-    auth: false,
     params: idParams,
     responses: { 200: "{ingestion, contentRevision, metadataRevision, derived, upToDate}", 404: "Unknown id" },
     async handle(req, app) {

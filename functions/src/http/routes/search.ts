@@ -41,7 +41,6 @@ export const searchRoutes = [
     path: "/search",
     summary:
       "Keyword (FTS5 BM25 over the query's content words), semantic (passage vectors) or hybrid (both, score-fused) search; optional filters (category, author, type, language, from/to, minQuality) and facet counts (facets=true).",
-    auth: false,
     query: searchQuery,
     responses: {
       200: "{results: [{id, title, score, snippet, url, path}], total, facets?: {category, author, type: [{value, count}]}}",
@@ -57,7 +56,6 @@ export const searchRoutes = [
     method: "GET",
     path: "/resources/{id}/similar",
     summary: "Resources nearest by meaning (document vectors), excluding the resource itself and exact duplicates of it.",
-    auth: false,
     params: idParams,
     query: similarQuery,
     responses: { 200: "{id, items: [{id, title, score, url, path}]}", 404: "Unknown id" },

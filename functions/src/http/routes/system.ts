@@ -8,7 +8,6 @@ export function systemRoutes(all: () => readonly ApiRoute[]): ApiRoute[] {
       method: "GET",
       path: "/health",
       summary: "Liveness and store reachability.",
-      auth: false,
       responses: { 200: "Healthy", 503: "Store unreachable" },
       async handle(_req, app) {
         const db = await app.store.healthCheck();
@@ -19,7 +18,6 @@ export function systemRoutes(all: () => readonly ApiRoute[]): ApiRoute[] {
       method: "GET",
       path: "/openapi.json",
       summary: "This API's OpenAPI 3.1 document.",
-      auth: false,
       responses: { 200: "OpenAPI document" },
       async handle() {
         return ok(openApiDocument(all()));
