@@ -12,6 +12,8 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
+      // `import { z }` makes esbuild keep zod's whole namespace (every locale) in each Lambda bundle.
+      "no-restricted-syntax": ["error", { selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']", message: "Write `import * as z from \"zod\"`: the named import keeps all of zod in the bundles." }],
       "no-restricted-properties": [
         "error",
         { object: "it", property: "only", message: "Focused tests hide the rest of the suite." },

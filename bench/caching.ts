@@ -7,7 +7,7 @@
  * with the cache on (two layers, Redis L2) and off (PassThroughCache), and the
  * expensive operations of its repeat pass are counted: search executions and
  * recommendation computations (how often the cache's loader ran) and
- * embeddings computed (`embeddingComputations.count`).
+ * embeddings computed (a counting wrapper round the stack's embedder).
  *
  * Part B, a Zipf(s = 1.1) read mix (70% searches over a fixed query list, half
  * hybrid and half keyword; 30% resource reads) with one content update (PATCH)
@@ -22,7 +22,7 @@
  * must not return it.
  */
 import { instantTimings } from "../shared/src/events/routing";
-import { embeddingComputations } from "../shared/src/tasks/embedding";
+import { countEmbeddings } from "../test/helpers/countingEmbedder";
 import type { CacheStats } from "../shared/src/ports/cache";
 import { pickDocs, variant, type Doc } from "./lib/corpus";
 import { call, expectStatus, sleep, waitFor, type ResourceStatus } from "./lib/http";
@@ -112,16 +112,24 @@ async function repeatWorkload(
   for (let r = 0; r < repeats; r++) for (const u of users) await expectStatus(200, stack.url, "GET", `/users/${u}/recommendations`);
   const recommendations = cache.loadCount("recommendations") - r0;
 
-  // Edits reverted to a text embedded before: the embedding is found by content hash.
-  const e0 = embeddingComputations.count;
-  for (const i of edited) await expectStatus(202, stack.url, "PATCH", `/resources/${ids[i]!}`, { content: contents[i]!, contentType: "text/markdown" });
-  await waitUpToDate(stack, edited.map((i) => ids[i]!));
-  const embeddingsRevert = embeddingComputations.count - e0;
+  // What reaches the embedder from here on (the embedding task's calls; no query is embedded below).
+  const embedder = countEmbeddings(stack.app);
+  let embeddingsRevert: number;
+  let embeddingsReingest: number;
+  try {
+    // Edits reverted to a text embedded before: the embedding is found by content hash.
+    const e0 = embedder.calls;
+    for (const i of edited) await expectStatus(202, stack.url, "PATCH", `/resources/${ids[i]!}`, { content: contents[i]!, contentType: "text/markdown" });
+    await waitUpToDate(stack, edited.map((i) => ids[i]!));
+    embeddingsRevert = embedder.calls - e0;
 
-  // Identical content ingested again.
-  const e1 = embeddingComputations.count;
-  await runWave(stack, copied.map((i) => contents[i]!), 120_000, 25);
-  const embeddingsReingest = embeddingComputations.count - e1;
+    // Identical content ingested again.
+    const e1 = embedder.calls;
+    await runWave(stack, copied.map((i) => contents[i]!), 120_000, 25);
+    embeddingsReingest = embedder.calls - e1;
+  } finally {
+    stack.app.embedder = embedder.inner;
+  }
 
   return { searches, recommendations, embeddingsRevert, embeddingsReingest };
 }

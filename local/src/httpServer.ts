@@ -15,6 +15,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import type { ApiHandler } from "../../functions/src/http/router";
 import { BodyBudget } from "./bodyBudget";
 import type { Refusal, RequestGate } from "./requestGate";
+import { safeCorrelationId } from "../../shared/src/observability/correlationId";
+import { logger } from "../../shared/src/observability/logger";
 
 export type ExtraRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
 
@@ -152,8 +154,11 @@ export function startHttpServer(options: HttpServerOptions): Promise<LocalHttpSe
       res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
       res.end(result.body ?? "");
     } catch (e) {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: "internal error", detail: e instanceof Error ? e.message : String(e) }));
+      // The detail stays in the log, found by the request id; the client learns nothing about the server.
+      const requestId = safeCorrelationId(req.headers["x-correlation-id"]?.toString());
+      logger.error("request failed", { path: req.url?.slice(0, 200), error: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), correlationId: requestId });
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json", "x-correlation-id": requestId });
+      res.end(JSON.stringify({ error: "internal error", requestId }));
     } finally {
       if (reading) budget.release(reading.reserved());
     }

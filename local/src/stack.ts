@@ -37,6 +37,7 @@ import { warmCache } from "../../shared/src/app/cacheWarming";
 import { startScheduler, type Scheduler } from "./scheduler";
 import { createCaching, type Caching } from "../../shared/src/adapters/cacheFactory";
 import { attachLocalMonitoring } from "./dashboard/localMonitoring";
+import { removeServerFile, writeServerFile } from "./serverFile";
 
 export interface LocalStackOptions {
   /** Environment overrides (same names as the env vars). */
@@ -157,6 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const addr = server.address();
     url = typeof addr === "object" && addr ? `http://${config.host}:${addr.port}` : "";
+    writeServerFile(config.dataDir, url);
     popularity.start();
     // Warm in the background: the API answers at once; warmed entries only make the first reads faster.
     void warmCache(app).then(
@@ -187,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await scheduler?.stop();
       if (sweeper) clearInterval(sweeper);
       if (server) {
+        removeServerFile(config.dataDir);
         server.closeAllConnections();
         await new Promise<void>((r) => server!.close(() => r()));
       }

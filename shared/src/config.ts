@@ -5,7 +5,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { RouteOverrides } from "./events/routing";
 import { parseApiKeysEnv, type UserKey } from "./security/principal";
 

@@ -6,7 +6,7 @@
  * away and the resource becomes current). Leaves test-results/dashboard.png
  * (and dashboard-dead-letter.png, taken while the dead letter was listed).
  *
- * Chromium missing is a failure, not a skip: `.ci/run` installs it.
+ * Chromium missing is a failure, not a skip: test/globalSetup.ts installs it.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
+import { sharedRedisUrl } from "../helpers/sharedRedis";
 
 const CHROMIUM = "/usr/bin/chromium";
 const KEY = "dashboard-test-key";
@@ -26,8 +27,8 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
-  stack = await startTestStack({ env: { API_KEY: KEY, REDIS_URL: "redis://127.0.0.1:6379", QUEUE_PREFIX: `dash${process.pid}${randomUUID().slice(0, 6)}` } });
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as test/globalSetup.ts does when it runs as root`);
+  stack = await startTestStack({ env: { API_KEY: KEY, REDIS_URL: sharedRedisUrl(), QUEUE_PREFIX: `dash${process.pid}${randomUUID().slice(0, 6)}` } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],

@@ -6,13 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
+import { api, startTestStack, type TestStack } from "../helpers/stack";
+import { untilCurrent } from "../helpers/resourceStatus";
 
-interface Status {
-  upToDate: boolean;
-  ingestion: { status: string; error: string | null };
-  derived: Record<string, { current: boolean }>;
-}
 interface Hits {
   results: Array<{ id: string; title: string | null; score: number; snippet: string }>;
   total: number;
@@ -39,21 +35,13 @@ async function ingest(file: string): Promise<string> {
   return res.body.id;
 }
 
-async function untilCurrent(id: string): Promise<Status> {
-  return waitFor(async () => {
-    const s = await api<Status>(stack, "GET", `/resources/${id}/status`);
-    if (s.body.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.body.ingestion.error}`);
-    return s.body.upToDate ? s.body : undefined;
-  }, 45_000);
-}
-
 describe("ingest → event → queue → task → search", () => {
   const ids: string[] = [];
 
   it("brings every posted document up to date without further calls", async () => {
     for (const d of docs) ids.push(await ingest(d.file));
     for (const id of ids) {
-      const status = await untilCurrent(id);
+      const status = await untilCurrent(stack, id);
       expect(Object.values(status.derived).every((d) => d.current)).toBe(true);
     }
     const resource = await api<{ title: string | null; quality: { score: number }; categories: Array<{ source: string; confidence: number }> }>(stack, "GET", `/resources/${ids[0]}`);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
+import { sharedRedisUrl } from "../helpers/sharedRedis";
 
 const KEY = "degraded-test-key";
 type Degraded = { source: string; total: Record<string, number>; processes: Array<{ processId: string; degraded: Record<string, number> }> };
@@ -46,14 +47,14 @@ describe("with Redis unreachable", () => {
 describe("with workers reporting through Redis", () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ env: { REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: `deg${process.pid}${randomUUID().slice(0, 6)}:`, API_KEY: KEY } });
+    stack = await startTestStack({ env: { REDIS_URL: sharedRedisUrl(), REDIS_PREFIX: `deg${process.pid}${randomUUID().slice(0, 6)}:`, API_KEY: KEY } });
   });
   afterAll(async () => {
     await stack?.dispose();
   });
 
   it("sums the counts of every process", async () => {
-    const redis = new Redis("redis://127.0.0.1:6379");
+    const redis = new Redis(sharedRedisUrl());
     const stop = startWorkerReports(redis, workersKey(stack.config), "worker-host:77:y", () => []);
     try {
       const answer = await waitFor(async () => {

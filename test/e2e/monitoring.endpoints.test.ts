@@ -1,7 +1,7 @@
 /**
  * Every monitoring endpoint answers on a running stack, and its figures move
  * when work happens (issue 6, "done means"). Real libSQL, real fauxqs, real
- * pollers, real Redis (127.0.0.1:6379, a key prefix per run).
+ * pollers, real Redis (the run's shared one, a key prefix per run).
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,15 +12,13 @@ import { instantTimings } from "../../shared/src/events/routing";
 import { historyKey, RedisHistorySink } from "../../shared/src/observability/redisHistory";
 import { accessOf } from "../../shared/src/security/routePolicy";
 import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
+import { sharedRedisUrl } from "../helpers/sharedRedis";
+import { untilCurrent } from "../helpers/resourceStatus";
 
 const KEY = "monitoring-test-key";
-const REDIS_URL = "redis://127.0.0.1:6379";
+const REDIS_URL = sharedRedisUrl();
 const prefix = () => `mon${process.pid}${randomUUID().slice(0, 6)}`;
 
-interface Status {
-  upToDate: boolean;
-  ingestion: { status: string; error: string | null };
-}
 interface EventItem {
   eventId: string;
   name: string;
@@ -57,14 +55,6 @@ async function post(stack: TestStack, text: string, headers: Record<string, stri
   return res.body.id;
 }
 
-function untilCurrent(stack: TestStack, id: string): Promise<Status> {
-  return waitFor(async () => {
-    const s = await get<Status>(stack, `/resources/${id}/status`);
-    if (s.body.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.body.ingestion.error}`);
-    return s.body.upToDate ? s.body : undefined;
-  }, 45_000);
-}
-
 const doc = (topic: string) =>
   `Notes on ${topic}. ${topic} is studied by many people. This short document about ${topic} exists so the monitoring test has real work to watch, ${randomUUID()}.`;
 
@@ -91,7 +81,7 @@ describe("with workers and Redis", () => {
   it("shows one request's whole chain of events and tasks under its correlation id", async () => {
     const correlationId = `corr-${randomUUID()}`;
     const id = await post(stack, doc("astronomy"), { "x-correlation-id": correlationId });
-    await untilCurrent(stack, id);
+    await untilCurrent(stack, id, { headers: { "x-api-key": KEY } });
     // The last task.completed of the chain can land just after the status turned current.
     const events = await waitFor(async () => {
       const res = await get<{ source: string; items: EventItem[] }>(stack, `/monitoring/events?limit=1000&correlationId=${correlationId}`);
@@ -147,7 +137,7 @@ describe("with workers and Redis", () => {
     const lastBefore = (await get<{ items: TaskRow[] }>(stack, "/monitoring/tasks?limit=1")).body.items[0]?.id ?? 0;
 
     const id = await post(stack, doc("botany"));
-    await untilCurrent(stack, id);
+    await untilCurrent(stack, id, { headers: { "x-api-key": KEY } });
 
     const after = await waitFor(async () => {
       const s = await get<typeof before.body>(stack, "/monitoring/tasks/summary?windowMinutes=60");
@@ -182,7 +172,7 @@ describe("with workers and Redis", () => {
     const processed = (w: Workers, task: string) => w.pollers.find((p) => p.task === task)!.processed;
 
     const id = await post(stack, doc("geology"));
-    await untilCurrent(stack, id);
+    await untilCurrent(stack, id, { headers: { "x-api-key": KEY } });
     const c0 = (await get<CacheStats>(stack, "/monitoring/cache")).body;
     expect((await get(stack, `/resources/${id}`)).status).toBe(200);
     expect((await get(stack, `/resources/${id}`)).status).toBe(200);

@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
+import { resourceStatus } from "../helpers/resourceStatus";
 
 const docs = [
   { file: "node_modules/zod/README.md", contentType: "text/markdown" },
@@ -27,17 +28,12 @@ const update = {
     "and it mentions reconnection with exponential backoff and the offline queue.\n",
 };
 
-interface Status {
-  upToDate: boolean;
-  ingestion: { status: string; error: string | null };
-}
-
 type Snapshot = Record<string, unknown>;
 
 async function isCurrent(stack: TestStack, id: string): Promise<boolean> {
-  const s = await api<Status>(stack, "GET", `/resources/${id}/status`);
-  if (s.body.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.body.ingestion.error}`);
-  return s.body.upToDate;
+  const s = await resourceStatus(stack, id);
+  if (s.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.ingestion.error}`);
+  return s.upToDate;
 }
 
 async function settled(stack: TestStack, ids: string[]): Promise<void> {

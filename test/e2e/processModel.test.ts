@@ -23,8 +23,9 @@ import { api, waitFor } from "../helpers/stack";
 import { killAllProcesses, pidOwningLocalPort } from "../helpers/processes";
 import { isAlive, startNpmStart, type NpmStart } from "../helpers/npmStart";
 import { listeningPorts, nonLoopbackAddresses } from "../helpers/listeningPorts";
-import { startLocalServer, type LocalServer } from "../unit/ingest/localServer";
+import { startLocalServer, type LocalServer } from "../helpers/localServer";
 import { instantTimings, routes, type RouteOverrides } from "../../shared/src/events/routing";
+import { untilAllCurrent, untilCurrent } from "../helpers/resourceStatus";
 
 /** No delays; a 2 s function timeout → a 12 s visibility timeout, so a killed worker's message returns within the test. */
 function overrides(): RouteOverrides {
@@ -80,17 +81,6 @@ async function count(sql: string, args: Array<string | number>): Promise<number>
   return Number(rs.rows[0]?.n ?? 0);
 }
 
-async function untilCurrent(ids: readonly string[], timeoutMs = 90_000): Promise<void> {
-  await waitFor(async () => {
-    for (const id of ids) {
-      const s = await api<{ upToDate: boolean; ingestion: { status: string; error: string | null } }>(stack, "GET", `/resources/${id}/status`);
-      if (s.body.ingestion.status === "failed") throw new Error(`${id} failed: ${s.body.ingestion.error}`);
-      if (!s.body.upToDate) return false;
-    }
-    return true;
-  }, timeoutMs, 250);
-}
-
 async function post(body: Record<string, unknown>): Promise<string> {
   const res = await api<{ id: string }>(stack, "POST", "/resources", body);
   expect(res.status).toBe(202);
@@ -121,7 +111,7 @@ describe("npm start: the API process runs no task; worker processes do", () => {
     expect(view.body.api.pid).toBe(apiPid);
 
     const id = await post({ content: "# Counting\n\nA small document so that every worker has something to count.", contentType: "text/markdown" });
-    await untilCurrent([id]);
+    await untilCurrent(stack, id, { timeoutMs: 90_000, intervalMs: 250 });
     const after = await waitFor(async () => {
       const w = await stack.workers();
       const done = w.reduce((n, x) => n + (x.figures?.tasksDone ?? 0), 0);
@@ -146,7 +136,7 @@ describe("npm start: the API process runs no task; worker processes do", () => {
       }
     })();
     try {
-      await untilCurrent([id], 120_000);
+      await untilCurrent(stack, id, { timeoutMs: 120_000, intervalMs: 250 });
     } finally {
       done = true;
       await poll;
@@ -172,7 +162,7 @@ describe("npm start: the API process runs no task; worker processes do", () => {
     const killedAt = Date.now();
     process.kill(holderPid, "SIGKILL");
 
-    await untilCurrent([heldId, ...others], 120_000);
+    await untilAllCurrent(stack, [heldId, ...others], { timeoutMs: 120_000, intervalMs: 250 });
     // Fetched exactly twice: the killed attempt, then once more after the kill.
     const fetches = seen.filter((s) => s.path === "/held");
     expect(fetches).toHaveLength(2);

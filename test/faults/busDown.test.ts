@@ -1,5 +1,5 @@
 /**
- * Fault (requirement 14; DESIGN.md §2.6; issue 7): the queue unreachable. The
+ * Fault (requirement 14; docs/architecture.md, "Outbox"; issue 7): the queue unreachable. The
  * SQS emulator runs as its own process with persistence on; it is killed
  * during writes and restarted on the same port and data directory.
  * - Writes still answer (2xx); their events wait in the outbox; once the
@@ -19,13 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { freePort, killAllProcesses, spawnTs, startSqsProcess, type ManagedProcess } from "../helpers/processes";
 import { instantTimings } from "../../shared/src/events/routing";
-
-interface Status {
-  upToDate: boolean;
-  contentRevision: number;
-  metadataRevision: number;
-  ingestion: { status: string; error: string | null };
-}
+import { resourceStatus, untilCurrent } from "../helpers/resourceStatus";
 
 let dataDir: string;
 let sqsDir: string;
@@ -59,18 +53,6 @@ async function restartSqs(): Promise<void> {
   sqs = again.proc;
 }
 
-async function status(id: string): Promise<Status> {
-  return (await api<Status>(stack, "GET", `/resources/${id}/status`)).body;
-}
-
-async function untilCurrent(id: string, timeoutMs = 45_000): Promise<Status> {
-  return waitFor(async () => {
-    const s = await status(id);
-    if (s.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.ingestion.error}`);
-    return s.upToDate ? s : undefined;
-  }, timeoutMs, 200);
-}
-
 async function pendingFor(id: string): Promise<string[]> {
   const rs = await stack.app.store.client.execute({ sql: "SELECT name FROM outbox WHERE published_at IS NULL AND json_extract(payload, '$.resourceId') = ? ORDER BY created_at", args: [id] });
   return rs.rows.map((r) => String(r.name));
@@ -85,7 +67,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 describe("the queue unreachable", () => {
   it("keeps answering writes while the SQS emulator is down, then delivers every outbox event once it is back", async () => {
     const a = await api<{ id: string }>(stack, "POST", "/resources", { content: "Before the outage: a resource that is current.", contentType: "text/plain" });
-    await untilCurrent(a.body.id);
+    await untilCurrent(stack, a.body.id);
 
     await sqs.kill("SIGKILL");
     const token = `outage${Math.random().toString(36).slice(2, 10)}`;
@@ -109,11 +91,11 @@ describe("the queue unreachable", () => {
     const pendingDuringOutage = await stack.app.relay.pendingCount();
     expect(pendingDuringOutage).toBeGreaterThanOrEqual(7);
     await new Promise((r) => setTimeout(r, 2_000));
-    expect((await status(bId)).ingestion.status).toBe("pending");
-    expect((await status(a.body.id)).upToDate).toBe(false);
+    expect((await resourceStatus(stack, bId)).ingestion.status).toBe("pending");
+    expect((await resourceStatus(stack, a.body.id)).upToDate).toBe(false);
 
     await restartSqs();
-    const [sa] = await Promise.all([untilCurrent(a.body.id), untilCurrent(bId), untilCurrent(cId)]);
+    const [sa] = await Promise.all([untilCurrent(stack, a.body.id), untilCurrent(stack, bId), untilCurrent(stack, cId)]);
     expect(sa.contentRevision).toBe(2);
     await waitFor(async () => (await stack.app.relay.pendingCount()) === 0, 15_000);
     const found = await api<{ results: Array<{ id: string }> }>(stack, "GET", `/search?mode=keyword&q=${token}`);
@@ -136,10 +118,10 @@ describe("the queue unreachable", () => {
 
     // Only the outbox remembers the write.
     expect(await pendingFor(id)).toEqual(expect.arrayContaining(["resource.created", "ingestion.requested"]));
-    expect((await status(id)).ingestion.status).toBe("pending");
+    expect((await resourceStatus(stack, id)).ingestion.status).toBe("pending");
 
     await restartSqs();
-    const s = await untilCurrent(id);
+    const s = await untilCurrent(stack, id);
     expect(s.contentRevision).toBe(1);
     expect(await pendingFor(id)).toEqual([]);
     const ingestions = await stack.app.store.client.execute({ sql: "SELECT count(*) AS n FROM task_runs WHERE task = 'ingestion' AND resource_id = ? AND status = 'succeeded'", args: [id] });
@@ -159,7 +141,7 @@ describe("the queue unreachable", () => {
     } finally {
       process.kill(sqs.pid, "SIGCONT");
     }
-    await untilCurrent(id);
+    await untilCurrent(stack, id);
     await waitFor(async () => (await pendingFor(id)).length === 0, 15_000);
   });
 });

@@ -6,7 +6,9 @@
  * persist (fauxqs dataDir under DATA_DIR/queues); what the dead run held in
  * flight is made visible at the next start instead of after its 12-minute
  * visibility timeout; the children of the killed process exit by themselves.
- * Real routing timings (delays of 5–20 s), two workers.
+ * Real routing timings (delays of 5–20 s), two workers. Two crashes: the API
+ * process alone (its children notice and exit), and the whole process group
+ * at once (queue server and workers die in the same instant, mid-write).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -22,16 +24,6 @@ const DOCUMENTS = 100;
 
 let dataDir: string;
 let store: Client | undefined;
-
-beforeAll(() => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "alexandria-crash-"));
-});
-
-afterAll(async () => {
-  store?.close();
-  await killAllProcesses();
-  rmSync(dataDir, { recursive: true, force: true });
-});
 
 function document(i: number): string {
   const topics = ["queues", "indexes", "replication", "vacuum", "locks", "triggers", "backups", "statistics"];
@@ -56,7 +48,24 @@ async function deadLetterIds(stack: NpmStart): Promise<string[]> {
   return res.body.items.map((d) => d.resourceId ?? "");
 }
 
-describe("kill -9 of npm start mid-import, then npm start again", () => {
+const crashes = [
+  { what: "the API process alone", kill: (stack: NpmStart) => process.kill(stack.proc.pid, "SIGKILL") },
+  // The test's `npm start` leads its own process group (spawned detached), as a terminal's job does.
+  { what: "the whole process group", kill: (stack: NpmStart) => process.kill(-stack.proc.pid, "SIGKILL") },
+];
+
+describe.each(crashes)("kill -9 of $what mid-import, then npm start again", ({ kill }) => {
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), "alexandria-crash-"));
+  });
+
+  afterAll(async () => {
+    store?.close();
+    store = undefined;
+    await killAllProcesses();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it("makes every document current with no manual step, and keeps the dead letters", async () => {
     let stack = await startNpmStart({ dataDir, workers: 2 });
     store = createClient({ url: `file:${path.join(dataDir, "alexandria.db")}` });
@@ -87,8 +96,8 @@ describe("kill -9 of npm start mid-import, then npm start again", () => {
 
     const pids = stack.pids();
     expect(pids.length).toBeGreaterThanOrEqual(4);
-    process.kill(stack.proc.pid, "SIGKILL");
-    // Its queue server and workers notice their parent is gone and exit: nothing is left running.
+    kill(stack);
+    // Nothing is left running (alone: the queue server and workers notice their parent is gone and exit).
     await waitFor(async () => pids.every((p) => !isAlive(p)), 15_000, 100);
 
     const restartedAt = Date.now();

@@ -1,5 +1,5 @@
 /**
- * Fault (requirement 14; DESIGN.md §2.7): Redis unreachable. REDIS_URL points
+ * Fault (requirement 14; docs/architecture.md, "Redis never holds the truth"): Redis unreachable. REDIS_URL points
  * at a port nobody listens on, from the start. Every request still answers
  * (no 5xx, no hang waiting for Redis), writes are read back at once (no stale
  * answer), and derived data still becomes current. What the cache itself does

@@ -15,7 +15,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { freePort, killAllProcesses, pidOwningLocalPort, spawnTs, startSqsProcess, type ManagedProcess } from "../helpers/processes";
-import { startLocalServer, type LocalServer } from "../unit/ingest/localServer";
+import { startLocalServer, type LocalServer } from "../helpers/localServer";
 import { instantTimings, routes, visibilityTimeoutSeconds, type RouteOverrides } from "../../shared/src/events/routing";
 
 /** Every route: no delays, and a 1 s function timeout → a 6 s visibility timeout. */

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../local/src/stack";
 import { instantTimings } from "../../shared/src/events/routing";
+import { sharedRedisUrl } from "./sharedRedis";
 
 export interface TestStack extends LocalStack {
   dataDir: string;
@@ -16,7 +17,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     routeOverrides: instantTimings(),
     sweepIntervalMs: 1_000,
     ...options,
-    env: { DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", QUEUE_PREFIX: `t${process.pid}`, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: `t${process.pid}${Date.now().toString(36)}:`, ...options.env },
+    env: { DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", QUEUE_PREFIX: `t${process.pid}`, REDIS_URL: sharedRedisUrl(), REDIS_PREFIX: `t${process.pid}${Date.now().toString(36)}:`, ...options.env },
   });
   return Object.assign(stack, {
     dataDir,

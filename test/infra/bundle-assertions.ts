@@ -9,6 +9,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { LAZY_MODULES } from "../../infra/lib/constructs/app-function";
+import { SANDBOX_BUNDLE_FILE } from "../../shared/src/ingest/sandbox";
 import { resourcesOfType, type SynthContext } from "./synth";
 
 const LOAD_SCRIPT = "import(process.argv[1]).then((m) => { if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(1); } })";
@@ -38,16 +39,27 @@ export function describeBundles(ctx: SynthContext): void {
       const functions = Object.values(resourcesOfType(ctx.synth.template, "AWS::Lambda::Function"));
       const dirs = new Set(functions.map((fn) => path.join(ctx.synth.outdir, `asset.${String((fn.Properties?.Code as { S3Key?: unknown }).S3Key).replace(/\.zip$/, "")}`)));
       let loaders = 0;
+      let sandboxes = 0;
       for (const dir of dirs) {
-        const code = readFileSync(path.join(dir, "index.mjs"), "utf8");
-        // A PDF.js message: present only if PDF.js was bundled in.
-        expect(code.includes("Invalid PDF structure"), `${dir} bundles PDF.js`).toBe(false);
-        for (const name of LAZY_MODULES) {
-          if (!code.includes(`import("${name}")`)) continue;
-          loaders++;
-          expect(existsSync(path.join(dir, "node_modules", name, "index.mjs")), `${dir} loads ${name} but does not ship it`).toBe(true);
+        const index = readFileSync(path.join(dir, "index.mjs"), "utf8");
+        const sandboxEntry = path.join(dir, SANDBOX_BUNDLE_FILE);
+        // The extraction sandbox forks its entry from beside the bundle: whoever refers to it ships it.
+        if (index.includes(SANDBOX_BUNDLE_FILE)) {
+          sandboxes++;
+          expect(existsSync(sandboxEntry), `${dir} forks ${SANDBOX_BUNDLE_FILE} but does not ship it`).toBe(true);
+        }
+        for (const file of [path.join(dir, "index.mjs"), ...(existsSync(sandboxEntry) ? [sandboxEntry] : [])]) {
+          const code = readFileSync(file, "utf8");
+          // A PDF.js message: present only if PDF.js was bundled in.
+          expect(code.includes("Invalid PDF structure"), `${file} bundles PDF.js`).toBe(false);
+          for (const name of LAZY_MODULES) {
+            if (!code.includes(`import("${name}")`)) continue;
+            loaders++;
+            expect(existsSync(path.join(dir, "node_modules", name, "index.mjs")), `${file} loads ${name} but its function does not ship it`).toBe(true);
+          }
         }
       }
+      expect(sandboxes).toBeGreaterThanOrEqual(1);
       expect(loaders).toBeGreaterThanOrEqual(1); // the consumers that extract (the API never parses documents)
     });
   });

@@ -1,5 +1,5 @@
 /**
- * What is deployed is what is tested (DESIGN.md §2.15): the bundles `cdk
+ * What is deployed is what is tested (docs/architecture.md, "The deployed artifact is the tested artifact"): the bundles `cdk
  * synth` wrote run in child Node processes exactly as Lambda would start them
  * (the template's environment, the function's role), against local parts
  * (bundleHarness.ts), and are invoked with the events API Gateway, an

@@ -13,8 +13,9 @@ import { installHistorySink, historyKey, readRedisHistory, RedisHistorySink } fr
 import { newRedisClient, closeRedisClient } from "../../shared/src/adapters/redis/redisClient";
 import { startRedisServer, waitUntil } from "../helpers/redisServer";
 import { readWorkerReports, startWorkerReports } from "../../shared/src/observability/workerRegistry";
+import { sharedRedisUrl } from "../helpers/sharedRedis";
 
-const REDIS_URL = "redis://127.0.0.1:6379";
+const REDIS_URL = sharedRedisUrl();
 const admin = new Redis(REDIS_URL);
 const keys: string[] = [];
 const newKey = () => {

@@ -21,6 +21,7 @@ import { describeCacheService, type ElastiCacheDescribeClient } from "../../shar
 import { awsRuntime } from "../../shared/src/observability/awsRuntime";
 import { cacheHealth, queueStatus, workerStatus } from "../../shared/src/app/monitoring";
 import type { AppContext } from "../../shared/src/app/context";
+import { sharedRedisUrl } from "../helpers/sharedRedis";
 
 /** Boundary mock of CloudWatch GetMetricData: answers each query id from `values`, and records requests. */
 function cloudWatchBoundaryMock(values: (input: GetMetricDataCommandInput, id: string) => number[] | undefined, pageSize = Infinity) {
@@ -147,7 +148,7 @@ describe("the AWS runtime against real SQS (fauxqs) and Redis", () => {
 
   function appWith(runtime: ReturnType<typeof awsRuntime>): AppContext {
     // Only what these use cases read; the rest of the app plays no part in them.
-    return { config: { taskMode: "queued", redisUrl: "redis://127.0.0.1:6379", redisCluster: false, queuePrefix: prefix, redisPrefix: `${prefix}:` }, routes, runtime } as unknown as AppContext;
+    return { config: { taskMode: "queued", redisUrl: sharedRedisUrl(), redisCluster: false, queuePrefix: prefix, redisPrefix: `${prefix}:` }, routes, runtime } as unknown as AppContext;
   }
 
   it("gives queue figures from SQS attributes and the oldest age from CloudWatch", async () => {
@@ -175,7 +176,7 @@ describe("the AWS runtime against real SQS (fauxqs) and Redis", () => {
   it("gives task function health on /monitoring/workers and ElastiCache's view on /monitoring/cache/health", async () => {
     const cw = cloudWatchBoundaryMock((_input, id) => (id.startsWith("e") ? [1] : [4]));
     const ec = elastiCacheBoundaryMock({ serverless: { Status: "available", Engine: "valkey", MajorEngineVersion: "8", Endpoint: { Address: "cache.example", Port: 6379 } } });
-    const runtime = awsRuntime({ awsRegion: "us-east-1", queuePrefix: prefix, redisUrl: "redis://127.0.0.1:6379", redisCluster: false }, routes, {
+    const runtime = awsRuntime({ awsRegion: "us-east-1", queuePrefix: prefix, redisUrl: sharedRedisUrl(), redisCluster: false }, routes, {
       sqs: createSqsClient({ endpoint: fauxqs.address, region: "us-east-1" }),
       cloudWatch: cw.client,
       elastiCache: ec.client,

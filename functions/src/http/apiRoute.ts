@@ -4,7 +4,7 @@
  * input and a handler. The router, request validation and `/openapi.json` are
  * all derived from the same list, so documentation cannot drift from code.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { AppContext } from "../../../shared/src/app/context";
 import type { Principal } from "../../../shared/src/security/principal";
 
@@ -24,6 +24,8 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of `body` as JSON (e.g. NDJSON), with the content-type given in `headers`. */
+  text?: string;
 }
 
 export interface ApiRoute {

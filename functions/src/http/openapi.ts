@@ -1,5 +1,5 @@
 /** `/openapi.json`, generated from the route list and its zod schemas. */
-import { z } from "zod";
+import * as z from "zod";
 import { accessOf } from "../../../shared/src/security/routePolicy";
 import type { ApiRoute } from "./apiRoute";
 

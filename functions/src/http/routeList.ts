@@ -9,6 +9,7 @@ import { userRoutes } from "./routes/users";
 import { cacheAdminRoutes } from "./routes/cacheAdmin";
 import { systemRoutes } from "./routes/system";
 import { monitoringRoutes } from "./routes/monitoring";
+import { transferRoutes } from "./routes/transfer";
 
 export const apiRoutes: ApiRoute[] = [];
 apiRoutes.push(
@@ -21,4 +22,5 @@ apiRoutes.push(
   ...userRoutes,
   ...cacheAdminRoutes,
   ...monitoringRoutes,
+  ...transferRoutes,
 );

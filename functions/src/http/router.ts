@@ -4,12 +4,13 @@
  * correlation ids and errors that are always JSON with a message. A client
  * can cause a 4xx, never a 500.
  */
-import { randomUUID } from "node:crypto";
 import middy from "@middy/core";
 import httpRouterHandler from "@middy/http-router";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
-import { ZodError, type z } from "zod";
+import { ZodError } from "zod";
+import type * as z from "zod";
 import { HttpError } from "../../../shared/src/errors";
+import { safeCorrelationId } from "../../../shared/src/observability/correlationId";
 import { logger } from "../../../shared/src/observability/logger";
 import type { AppContext } from "../../../shared/src/app/context";
 import type { ApiRoute } from "./apiRoute";
@@ -96,7 +97,7 @@ export function createApiHandler(routes: readonly ApiRoute[], getApp: () => Prom
     path: r.path,
     handler: async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
       const headers = lowerHeaders(event.headers);
-      const correlationId = headers["x-correlation-id"]?.slice(0, 100) || randomUUID();
+      const correlationId = safeCorrelationId(headers["x-correlation-id"]);
       const app = await getApp();
       checkBodySize(event, app.config.maxRequestBytes);
       const access = accessOf(r);
@@ -107,6 +108,7 @@ export function createApiHandler(routes: readonly ApiRoute[], getApp: () => Prom
       const query = validate(r.query, event.queryStringParameters ?? {}, "query");
       const body = r.body ? validate(r.body, parseBody(event), "body") : undefined;
       const res = await r.handle({ params, query, body, headers, correlationId, principal: principal ?? ANONYMOUS } as never, app);
+      if (res.text !== undefined) return { statusCode: res.status, headers: { "x-correlation-id": correlationId, ...res.headers }, body: res.text };
       return json(res.status, res.body, correlationId, res.headers);
     },
   }));
@@ -121,7 +123,7 @@ export function createApiHandler(routes: readonly ApiRoute[], getApp: () => Prom
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .onError(async (request) => {
       const error = request.error;
-      const correlationId = lowerHeaders(request.event.headers)["x-correlation-id"] ?? randomUUID();
+      const correlationId = safeCorrelationId(lowerHeaders(request.event.headers)["x-correlation-id"]);
       if (error instanceof HttpError) {
         request.response = json(error.status, { error: error.message, ...(error.details ?? {}) }, correlationId);
         return;
@@ -136,7 +138,8 @@ export function createApiHandler(routes: readonly ApiRoute[], getApp: () => Prom
         return;
       }
       logger.error("request failed", { path: request.event.rawPath, error: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), correlationId });
-      request.response = json(500, { error: "internal error", correlationId }, correlationId);
+      // The detail stays in the log, found by this id; the client learns nothing about the server.
+      request.response = json(500, { error: "internal error", requestId: correlationId }, correlationId);
     })
     .handler(router as never);
 

@@ -13,6 +13,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-n
 import * as logs from "aws-cdk-lib/aws-logs";
 import path from "node:path";
 import { Construct } from "constructs";
+import { SANDBOX_BUNDLE_FILE } from "../../../shared/src/ingest/sandbox";
 import { lockFile, repoRoot } from "../paths";
 
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -99,7 +100,11 @@ export class AppFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => (props.lazyModules ?? []).flatMap((name) => bundleBeside(inputDir, outputDir, name)),
+          afterBundling: (inputDir, outputDir) => [
+            ...(props.lazyModules ?? []).flatMap((name) => bundleBeside(inputDir, outputDir, name)),
+            // Functions that may extract documents also ship the extraction sandbox's entry.
+            ...((props.lazyModules ?? []).length > 0 ? bundleSandboxEntry(inputDir, outputDir, props.lazyModules ?? []) : []),
+          ],
         },
         format: OutputFormat.ESM,
         target: "node24",
@@ -121,6 +126,22 @@ export class AppFunction extends Construct {
       },
     });
   }
+}
+
+/**
+ * Shell commands that bundle the extraction sandbox's child-process entry
+ * (shared/src/ingest/sandboxWorker.ts) into `<outputDir>/extract-sandbox.mjs`,
+ * the file shared/src/ingest/sandbox.ts forks from beside the function's code.
+ * The lazy modules stay external: the child loads them from beside the bundle too.
+ */
+function bundleSandboxEntry(inputDir: string, outputDir: string, lazyModules: readonly string[]): string[] {
+  const esbuild = path.join(inputDir, "node_modules", ".bin", "esbuild");
+  const entry = path.join(inputDir, "shared", "src", "ingest", "sandboxWorker.ts");
+  const externals = lazyModules.map((name) => `--external:${name}`).join(" ");
+  const banner = "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);";
+  return [
+    `cd "${inputDir}" && "${esbuild}" "${entry}" --bundle --platform=node --format=esm --target=node24 --minify --log-level=error ${externals} --main-fields=module,main --banner:js="${banner}" --outfile="${path.join(outputDir, SANDBOX_BUNDLE_FILE)}"`,
+  ];
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * ElastiCache Serverless for Valkey: the L2 cache, shared event history and
- * shared counters (DESIGN.md §2.7: it never holds the truth).
+ * shared counters (docs/architecture.md, "Redis never holds the truth": it never holds the truth).
  *
  * Serverless over node-based because the load is spiky and small; Valkey over
  * Redis OSS because its metered floor is 100 MB instead of 1 GB and its rates

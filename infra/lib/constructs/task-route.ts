@@ -108,7 +108,7 @@ export class TaskRoute extends Construct {
         maxConcurrency: capacityFor(route.priority).lambdaMaxConcurrency,
       }),
     );
-    // A permanent failure goes straight to the DLQ without burning retries (DESIGN.md §2.8).
+    // A permanent failure goes straight to the DLQ without burning retries (docs/architecture.md, "Retries and a message's fate").
     this.dlq.grantSendMessages(fn);
     props.bus.grantPutEventsTo(fn);
     props.libsqlSecret.grantRead(fn);

@@ -3,7 +3,7 @@
  * human-readable catalogue cannot drift: `npm run docs` writes it and a test
  * fails when the committed file differs.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { allEventNames, eventSchemas } from "../../../shared/src/events/catalogue";
 import { routes } from "../../../shared/src/events/routing";
 import { priorityName } from "../../../shared/src/events/priority";
@@ -37,6 +37,7 @@ const producers: Record<string, string> = {
   "cache.invalidation_requested": "writers whose inline invalidation could not reach Redis",
   "user.interaction_tracked": "POST /interactions",
   "user.profile_refreshed": "profile-refresh task",
+  "user.profile_refresh_requested": "DELETE /resources/{id} (for each stored profile built from the resource)",
   "task.started": "task runner (in process: history and metrics only)",
   "task.completed": "task runner (in process)",
   "task.retrying": "task runner (in process)",

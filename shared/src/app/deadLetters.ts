@@ -1,5 +1,5 @@
 /**
- * Dead letters (requirement 14, DESIGN.md §2.9): list what is in the DLQs and
+ * Dead letters (requirement 14, docs/architecture.md, "Dead-letter replay"): list what is in the DLQs and
  * send it back to its route's queue. Only plain SQS calls, so the same code
  * runs against AWS and fauxqs (which has no StartMessageMoveTask).
  *

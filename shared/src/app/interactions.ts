@@ -2,7 +2,7 @@
  * User interactions and recommendations. The interaction count is kept in the
  * same write as the interaction, so "every 10th interaction" is exact under
  * concurrency; the event carries `profileRefreshDue` and the route's rule
- * matches on it (DESIGN.md §2.5).
+ * matches on it (docs/architecture.md, "Conditions in the event").
  */
 import { desc, eq, inArray, sql } from "drizzle-orm";
 import { interactions, resources, userProfiles } from "../adapters/libsql/schema";
@@ -14,6 +14,8 @@ import { invalidateNow } from "./resources";
 import { nearest } from "./documentVectors";
 
 export const PROFILE_REFRESH_EVERY = 10;
+/** On every cached recommendation list: any of them may list a resource, so a deletion invalidates them all. */
+export const RECOMMENDATIONS_TAG = "recommendations";
 /** Interactions a profile is built from (the most recent). */
 const PROFILE_HISTORY = 500;
 
@@ -25,9 +27,10 @@ export interface TrackInteractionInput {
 }
 
 export async function trackInteraction(ctx: AppContext, input: TrackInteractionInput, correlationId: string) {
-  const exists = await ctx.store.db.select({ id: resources.id }).from(resources).where(eq(resources.id, input.resourceId));
-  if (exists.length === 0) throw new NotFoundError(`resource ${input.resourceId}`);
   const result = await writeWithEvents(ctx, correlationId, async (tx, emit) => {
+    // Checked in the write: an interaction can never be stored for a resource deleted a moment before.
+    const exists = await tx.select({ id: resources.id }).from(resources).where(eq(resources.id, input.resourceId));
+    if (exists.length === 0) throw new NotFoundError(`resource ${input.resourceId}`);
     const [row] = await tx
       .insert(interactions)
       .values({ userId: input.userId, resourceId: input.resourceId, type: input.type, strength: input.strength ?? 1, createdAt: new Date().toISOString() })
@@ -82,9 +85,14 @@ export async function computeProfile(ctx: AppContext, userId: string, now = new 
   return { history, profile: buildProfile(history, embeddings, now, { dimensions: ctx.embedder.dimensions }) };
 }
 
-export async function refreshProfile(ctx: AppContext, userId: string, dueAtCount: number, correlationId: string): Promise<"refreshed" | "current"> {
+/** Why a profile is refreshed: its user's Nth interaction, or a request (a resource it was built from was deleted). */
+export type RefreshTrigger = { dueAtCount: number } | { requestedAt: string };
+
+export async function refreshProfile(ctx: AppContext, userId: string, trigger: RefreshTrigger, correlationId: string): Promise<"refreshed" | "current"> {
   const existing = await ctx.store.db.query.userProfiles.findFirst({ where: eq(userProfiles.userId, userId) });
-  if (existing && existing.refreshedCount >= dueAtCount) return "current";
+  if ("dueAtCount" in trigger && existing && existing.refreshedCount >= trigger.dueAtCount) return "current";
+  if ("requestedAt" in trigger && (!existing || (existing.refreshedAt !== null && existing.refreshedAt > trigger.requestedAt))) return "current";
+  const dueAtCount = "dueAtCount" in trigger ? trigger.dueAtCount : 0;
   const { history, profile } = await computeProfile(ctx, userId);
   await writeWithEvents(ctx, correlationId, async (tx, emit) => {
     await tx
@@ -139,7 +147,7 @@ export async function recommendationsFor(ctx: AppContext, userId: string, limit:
         items: ranked.map((r) => ({ id: r.id, title: titles.get(r.id) ?? null, score: Math.round(r.score * 1e6) / 1e6 })),
       };
     },
-    { tags: [`user:${userId}`] },
+    { tags: [`user:${userId}`, RECOMMENDATIONS_TAG] },
   );
 }
 

@@ -48,7 +48,9 @@ export class PopularityCounter {
     try {
       await this.store.write(async (tx) => {
         for (const [resourceId, n] of reads) {
-          await tx.insert(resourceStats).values({ resourceId, reads: n }).onConflictDoUpdate({ target: resourceStats.resourceId, set: { reads: sql`${resourceStats.reads} + ${n}` } });
+          // Only for a resource that still exists: a read counted before a deletion must not bring its statistics back.
+          await tx.run(sql`INSERT INTO resource_stats (resource_id, reads) SELECT id, ${n} FROM resources WHERE id = ${resourceId}
+            ON CONFLICT (resource_id) DO UPDATE SET reads = reads + excluded.reads`);
         }
         for (const q of queries.values()) {
           await tx

@@ -1,9 +1,10 @@
 /**
  * Resource use cases: create (ingestion is queued), update (emits exactly the
- * events that describe the change), delete, read, list and freshness status.
+ * events that describe the change), read, list and freshness status. Deletion
+ * is resourceDeletion.ts.
  */
-import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { categories, citations, resourceAuthors, resourceKeys, resources, type ProvidedMetadata } from "../adapters/libsql/schema";
+import { and, desc, eq, lt } from "drizzle-orm";
+import { categories, resources, taskRuns, type ProvidedMetadata } from "../adapters/libsql/schema";
 import { NotFoundError, HttpError } from "../errors";
 import { newId } from "../util/ids";
 import { CacheUnavailableError } from "../ports/cache";
@@ -12,8 +13,6 @@ import { stage } from "../outbox/outbox";
 import { logger } from "../observability/logger";
 import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
-import { ALL_SEARCH_TAGS } from "./searchCaching";
-import { deletePassages, deleteVectors } from "../adapters/libsql/passageRows";
 
 export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
 
@@ -26,6 +25,9 @@ export interface CreateResourceInput {
   authors?: string[];
   source?: string;
   batchId?: string | null;
+  /** Kept from another library (import): the id and creation time it had there. */
+  id?: string;
+  createdAt?: string;
 }
 
 export interface UpdateResourceInput {
@@ -54,7 +56,7 @@ export async function createResources(ctx: AppContext, inputs: readonly CreateRe
     if (input.authors?.length) provided.authors = input.authors;
     if (input.source) provided.source = input.source;
     return {
-      id: newId(),
+      id: input.id ?? newId(),
       url: input.url ?? null,
       source: input.source ?? null,
       title: input.title ?? null,
@@ -65,7 +67,7 @@ export async function createResources(ctx: AppContext, inputs: readonly CreateRe
       inputContentType: input.contentType ?? null,
       providedMetadata: provided,
       batchId: input.batchId ?? null,
-      createdAt: now,
+      createdAt: input.createdAt ?? now,
       updatedAt: now,
     };
   });
@@ -160,23 +162,6 @@ export async function updateResource(ctx: AppContext, id: string, patch: UpdateR
   return { view: toView(updated, await categoriesOf(ctx, id)), contentQueued: contentChanged };
 }
 
-export async function deleteResource(ctx: AppContext, id: string, correlationId: string): Promise<void> {
-  const current = await loadResource(ctx, id);
-  await writeWithEvents(ctx, correlationId, async (tx, emit) => {
-    await tx.delete(resources).where(eq(resources.id, id));
-    await tx.run(sql`DELETE FROM resources_fts WHERE resource_id = ${id}`);
-    await deletePassages(tx, id);
-    await deleteVectors(tx, id);
-    await tx.delete(citations).where(eq(citations.sourceId, id));
-    await tx.update(citations).set({ targetId: null }).where(eq(citations.targetId, id));
-    await tx.delete(resourceKeys).where(eq(resourceKeys.resourceId, id));
-    await tx.delete(categories).where(eq(categories.resourceId, id));
-    await tx.delete(resourceAuthors).where(eq(resourceAuthors.resourceId, id));
-    emit("resource.deleted", { resourceId: id, contentHash: current.contentHash });
-  });
-  await invalidateNow(ctx, [`resource:${id}`, ...ALL_SEARCH_TAGS, "graph"], correlationId);
-}
-
 /**
  * Invalidates before the caller answers, so a read after the answer never sees
  * the old value. If Redis is unreachable the request still succeeds and the
@@ -211,6 +196,8 @@ export interface ResourceView {
   contentLength: number;
   quality: { score: number | null; dimensions: Record<string, number> | null };
   categories: Array<{ category: string; confidence: number; source: string }>;
+  /** The resource this one is a near-copy of, with the estimated similarity of their texts (docs/duplicates.md). */
+  duplicateOf: { id: string; similarity: number } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -240,6 +227,7 @@ export function toView(row: ResourceRow, cats: ResourceView["categories"]): Reso
     contentLength: row.content?.length ?? 0,
     quality: { score: row.qualityScore, dimensions: row.qualityDimensions ?? null },
     categories: cats,
+    duplicateOf: row.duplicateOf ? { id: row.duplicateOf, similarity: row.duplicateSimilarity ?? 0 } : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -251,9 +239,21 @@ export async function getResourceView(ctx: AppContext, id: string): Promise<Reso
   return ctx.cache.getOrLoad("resource", id, async () => toView(await loadResource(ctx, id), await categoriesOf(ctx, id)), { tags: [`resource:${id}`] });
 }
 
-export async function getResourceContent(ctx: AppContext, id: string): Promise<{ id: string; contentRevision: number; content: string | null }> {
+export interface ResourceContent {
+  id: string;
+  contentRevision: number;
+  /** The text extracted at ingestion (null until ingestion has completed). */
+  content: string | null;
+  contentType: string | null;
+  /** Where it came from: the URL it was fetched from, else the source given (a file path for files added by the CLI). */
+  url: string | null;
+  source: string | null;
+}
+
+/** The stored text of a resource, as extraction left it and search reads it. */
+export async function getResourceContent(ctx: AppContext, id: string): Promise<ResourceContent> {
   const row = await loadResource(ctx, id);
-  return { id, contentRevision: row.contentRevision, content: row.content };
+  return { id, contentRevision: row.contentRevision, content: row.content, contentType: row.contentType, url: row.url, source: row.source };
 }
 
 export async function listResources(ctx: AppContext, opts: { limit: number; cursor?: string | undefined; status?: string | undefined }) {
@@ -286,6 +286,8 @@ export interface ResourceStatus {
     classification: { revision: number; current: boolean };
   };
   upToDate: boolean;
+  /** The resource's latest task run, when it failed and will be tried again: what waits, and why. */
+  retrying?: { task: string; attempt: number; error: string | null; at: string } | null;
 }
 
 /** Freshness is a comparison of revisions: derived data records what it was computed from. */
@@ -309,5 +311,8 @@ export function statusOf(row: ResourceRow): ResourceStatus {
 }
 
 export async function getStatus(ctx: AppContext, id: string): Promise<ResourceStatus> {
-  return statusOf(await loadResource(ctx, id));
+  const status = statusOf(await loadResource(ctx, id));
+  const [last] = await ctx.store.db.select().from(taskRuns).where(eq(taskRuns.resourceId, id)).orderBy(desc(taskRuns.id)).limit(1);
+  const retrying = last?.status === "retrying" && !status.upToDate ? { task: last.task, attempt: last.attempt, error: last.error, at: last.finishedAt ?? last.startedAt } : null;
+  return { ...status, retrying };
 }

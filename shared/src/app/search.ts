@@ -1,5 +1,5 @@
 /**
- * Search in one store (DESIGN.md §2.11, docs/search.md): keyword = FTS5 BM25
+ * Search in one store (docs/architecture.md, "Search in one store", docs/search.md): keyword = FTS5 BM25
  * over the query's content words (searchKeyword.ts), semantic = passage
  * vectors of the serving embedder (searchSemantic.ts), hybrid = both fused
  * by normalised scores (domain/ranking.ts). Hits show their best passage

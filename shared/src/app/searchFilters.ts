@@ -11,7 +11,7 @@ import type { FacetCount, SearchFacets, SearchFilters } from "./searchTypes";
 /** Values listed per facet at most, most frequent first. */
 export const FACET_VALUES = 20;
 
-/** A condition on `r` (the resources table) that is true when every filter holds; `1` without filters. */
+/** A condition on `r` (the resources table) that is true when every filter holds; near-duplicates are out unless asked for. */
 export function filterCondition(filters: SearchFilters = {}): SQL {
   const parts: SQL[] = [];
   if (filters.category !== undefined) {
@@ -25,11 +25,19 @@ export function filterCondition(filters: SearchFilters = {}): SQL {
   if (filters.from !== undefined) parts.push(sql`r.created_at >= ${new Date(filters.from).toISOString()}`);
   if (filters.to !== undefined) parts.push(sql`r.created_at < ${new Date(filters.to).toISOString()}`);
   if (filters.minQuality !== undefined) parts.push(sql`r.quality_score >= ${filters.minQuality}`);
+  if (filters.includeDuplicates !== true) parts.push(sql`r.duplicate_of IS NULL`);
   return parts.length > 0 ? sql.join(parts, sql` AND `) : sql`1`;
 }
 
+/** Whether any filter narrows by the resource's data (hiding near-duplicates is not counted: see semanticRanking). */
 export function hasFilters(filters: SearchFilters = {}): boolean {
-  return Object.values(filters).some((v) => v !== undefined);
+  return Object.entries(filters).some(([k, v]) => k !== "includeDuplicates" && v !== undefined);
+}
+
+/** Ids of resources marked as near-copies: few, so hiding them costs less than listing every resource that passes. */
+export async function duplicateIds(ctx: AppContext): Promise<Set<string>> {
+  const rows = await ctx.store.db.all<{ id: string }>(sql`SELECT id FROM resources WHERE duplicate_of IS NOT NULL`);
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Facet counts over the resources `ids` (a search's matches). */

@@ -6,7 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { AppContext } from "./context";
-import { filterCondition, hasFilters } from "./searchFilters";
+import { duplicateIds, filterCondition, hasFilters } from "./searchFilters";
 import { nearestPassages } from "./passageVectorIndex";
 import type { SearchFilters } from "./searchTypes";
 
@@ -23,7 +23,12 @@ export interface SemanticCandidate {
 export async function semanticRanking(ctx: AppContext, vector: readonly number[], model: string, filters: SearchFilters | undefined, k: number): Promise<SemanticCandidate[]> {
   if (k <= 0) return [];
   const allowed = hasFilters(filters) ? await passing(ctx, filters) : null;
-  return nearestPassages(ctx.store, model, vector, k, allowed);
+  if (allowed || filters?.includeDuplicates) return nearestPassages(ctx.store, model, vector, k, allowed);
+  // No other filter: scan everything, asking for enough more to make up for the near-duplicates left out.
+  const hidden = await duplicateIds(ctx);
+  if (hidden.size === 0) return nearestPassages(ctx.store, model, vector, k, null);
+  const found = await nearestPassages(ctx.store, model, vector, k + hidden.size, null);
+  return found.filter((c) => !hidden.has(c.id)).slice(0, k);
 }
 
 /** The candidate entry of one document, as semanticRanking would list it (null without vectors of `model`). */

@@ -56,13 +56,13 @@ interface Facts {
 }
 
 async function resourceFacts(ctx: AppContext, ids: readonly string[]): Promise<Map<string, Facts>> {
-  const rows = await ctx.store.db.all<{ id: string; title: string | null; url: string | null; description: string | null; first: string | null }>(sql`
-    SELECT r.id AS id, r.title AS title, r.url AS url, r.description AS description,
+  const rows = await ctx.store.db.all<{ id: string; title: string | null; url: string | null; source: string | null; description: string | null; first: string | null }>(sql`
+    SELECT r.id AS id, r.title AS title, r.url AS url, r.source AS source, r.description AS description,
            (SELECT substr(pf.body, 1, ${PLAIN_SNIPPET_CHARS * 2}) FROM passages p JOIN passages_fts pf ON pf.rowid = p.id
             WHERE p.resource_id = r.id ORDER BY p.ordinal LIMIT 1) AS first
     FROM resources r WHERE r.id IN (${list(ids)})`);
   return new Map(
-    rows.map((r) => [r.id, { title: r.title, url: r.url, path: localPath(r.url), fallback: plainSnippet(r.first ?? r.description ?? "") }]),
+    rows.map((r) => [r.id, { title: r.title, url: r.url, path: localPath(r.url) ?? filePathSource(r.source), fallback: plainSnippet(r.first ?? r.description ?? "") }]),
   );
 }
 
@@ -125,6 +125,11 @@ function localPath(url: string | null): string | null {
   } catch {
     return null;
   }
+}
+
+/** Files added by content (the CLI) name their absolute path as the source. */
+function filePathSource(source: string | null): string | null {
+  return source && (source.startsWith("/") || /^[A-Za-z]:\\/.test(source)) ? source : null;
 }
 
 function list(values: ReadonlyArray<string | number>) {

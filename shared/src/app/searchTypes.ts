@@ -18,6 +18,8 @@ export interface SearchFilters {
   to?: string;
   /** Quality score at least this (0–1). */
   minQuality?: number;
+  /** Show near-duplicates too; by default a group of near-copies shows only its original (docs/duplicates.md). */
+  includeDuplicates?: true;
 }
 
 export interface SearchInput {

@@ -5,7 +5,7 @@
  * exactly the seed corpus, that work was already done at build time.
  * `npm run train-seed` rebuilds the file; a test fails when it is stale.
  */
-import { z } from "zod";
+import * as z from "zod";
 import shipped from "../../data/seed-model.json" with { type: "json" };
 import { holdOutSplit, evaluate, labelsFingerprint, serialize, train } from "../domain/classifier";
 import { seedExamples } from "../domain/taxonomySeed";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import seed from "../../data/taxonomy-seed.json" with { type: "json" };
 import type { LabelledExample } from "./classifier";
 import { isCategoryId } from "./taxonomy";

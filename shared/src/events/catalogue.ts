@@ -4,9 +4,10 @@
  * never by retyping the string; `docs/events.md` lists producers and consumers.
  *
  * Revisions travel in the payload so consumers can tell a superseded trigger
- * from a current one (debounce by revision, DESIGN.md §2.3).
+ * from a current one (debounce by revision, docs/architecture.md, "Debounce and idempotence by revision").
  */
-import { z } from "zod";
+import * as z from "zod";
+import { safeCorrelationId } from "../observability/correlationId";
 
 const id = z.string().min(1).max(200);
 const revision = z.number().int().nonnegative();
@@ -64,6 +65,13 @@ export const eventSchemas = {
     profileRefreshDue: z.boolean(),
   }),
   "user.profile_refreshed": z.object({ userId: id, interactions: z.number().int() }),
+  /** A stored profile was built from a resource that is gone (deleted): rebuild it from what is left. */
+  "user.profile_refresh_requested": z.object({
+    userId: id,
+    resourceId: id,
+    /** Always true: the profile-refresh rule matches on this field for every event it routes. */
+    profileRefreshDue: z.literal(true),
+  }),
 
   // background task lifecycle (requirement 2.5)
   "task.started": z.object({ task: z.string(), resourceId: z.string().nullable(), attempt: z.number().int() }),
@@ -102,7 +110,7 @@ export const Events = {
   search: { indexUpdated: "search.index_updated", performed: "search.performed" },
   graph: { edgesUpdated: "graph.edges_updated" },
   cache: { invalidationRequested: "cache.invalidation_requested", invalidated: "cache.invalidated" },
-  user: { interactionTracked: "user.interaction_tracked", profileRefreshed: "user.profile_refreshed" },
+  user: { interactionTracked: "user.interaction_tracked", profileRefreshed: "user.profile_refreshed", profileRefreshRequested: "user.profile_refresh_requested" },
   task: { started: "task.started", completed: "task.completed", retrying: "task.retrying", failed: "task.failed" },
   job: { completed: "job.completed" },
   batch: { created: "batch.created" },
@@ -117,7 +125,8 @@ export function isEventName(name: string): name is EventName {
 /** Metadata every event carries next to its payload. */
 export const eventMetaSchema = z.object({
   eventId: z.string(),
-  correlationId: z.string(),
+  // Cut, not refused: a message with a long id is still work to do.
+  correlationId: z.string().transform(safeCorrelationId),
   priority: z.number().int().min(1).max(10),
   occurredAt: z.string(),
 });

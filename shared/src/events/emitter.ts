@@ -6,9 +6,10 @@
  * shared history store so every process sees the same history.
  *
  * Cross-process delivery is not this class's job: events leave the process
- * through the outbox to the bus (DESIGN.md §2.6).
+ * through the outbox to the bus (docs/architecture.md, "Outbox").
  */
 import { randomUUID } from "node:crypto";
+import { safeCorrelationId } from "../observability/correlationId";
 import { logger, type AppLogger } from "../observability/logger";
 
 export interface EmittedEvent {
@@ -107,7 +108,7 @@ export class EventEmitter {
       name,
       payload,
       priority: options.priority ?? 5,
-      correlationId: options.correlationId ?? randomUUID(),
+      correlationId: safeCorrelationId(options.correlationId),
       timestamp: options.timestamp ?? new Date().toISOString(),
     };
     this.#record(event);

@@ -1,5 +1,5 @@
 /**
- * The routing table (DESIGN.md §2.1): which events wake which task, on which
+ * The routing table (docs/architecture.md, "Routing table"): which events wake which task, on which
  * queue, with what priority, delay, batching and retry budget. It is pure data.
  * CDK turns each route into an EventBridge rule, an SQS queue with its DLQ and a
  * Lambda event source mapping; the local bus and pollers read the same table.
@@ -134,7 +134,7 @@ export const routes: readonly Route[] = [
   },
   {
     task: "cache-invalidation",
-    events: [Events.resource.updated, Events.resource.deleted, Events.cache.invalidationRequested],
+    events: [Events.resource.updated, Events.ingestion.failed, Events.resource.deleted, Events.cache.invalidationRequested],
     priority: Priority.URGENT,
     delaySeconds: 0,
     batchSize: 10,
@@ -147,7 +147,7 @@ export const routes: readonly Route[] = [
   },
   {
     task: "profile-refresh",
-    events: [Events.user.interactionTracked],
+    events: [Events.user.interactionTracked, Events.user.profileRefreshRequested],
     condition: { field: "profileRefreshDue", equals: true },
     priority: Priority.LOW,
     delaySeconds: 0,
@@ -157,7 +157,7 @@ export const routes: readonly Route[] = [
     retryBaseSeconds: 30,
     timeoutSeconds: 30,
     memoryMb: 512,
-    description: "Rebuild a user's recommendation profile on every 10th interaction (requirement 3.6).",
+    description: "Rebuild a user's recommendation profile on every 10th interaction (requirement 3.6), and when a resource it was built from is deleted.",
   },
   {
     task: "author-normalization",

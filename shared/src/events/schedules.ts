@@ -26,8 +26,8 @@ export const schedules: readonly Schedule[] = [
   { job: "quality-outliers", cron: "0 3 * * 0", timeZone: "UTC", description: "Sundays 03:00: flag quality outliers by median/MAD over each dimension (requirement 6.2)." },
   { job: "classifier-retraining", cron: "0 0 1 * *", timeZone: "UTC", description: "1st of each month 00:00: retrain the classifier when labels changed (requirement 6.3)." },
   { job: "cache-cleanup", cron: "0 4 * * *", timeZone: "UTC", description: "Daily 04:00: remove orphaned and expired cache entries, compact stats (requirement 6.4)." },
-  { job: "reconciler", cron: "*/5 * * * *", timeZone: "UTC", description: "Every 5 minutes: re-queue resources whose derived data lags (DESIGN.md §2.10)." },
-  { job: "outbox-sweep", cron: "* * * * *", timeZone: "UTC", description: "Every minute: publish outbox events the writer could not publish (DESIGN.md §2.6)." },
+  { job: "reconciler", cron: "*/5 * * * *", timeZone: "UTC", description: "Every 5 minutes: re-queue resources whose derived data lags (docs/architecture.md, Reconciler)." },
+  { job: "outbox-sweep", cron: "* * * * *", timeZone: "UTC", description: "Every minute: publish outbox events the writer could not publish (docs/architecture.md, Outbox)." },
 ];
 
 const DOW = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];

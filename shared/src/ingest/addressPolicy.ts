@@ -11,6 +11,9 @@
  * IPv6 forms that embed an IPv4 address (IPv4-mapped `::ffff:a.b.c.d`, NAT64
  * `64:ff9b::/96`, 6to4 `2002::/16`) are judged by the embedded IPv4 address, so
  * `[::ffff:127.0.0.1]` is loopback and a DNS64 answer for a public site passes.
+ * IPv4-compatible addresses (`::a.b.c.d`, the whole `::/96`, deprecated by
+ * RFC 4291) are refused outright: ipaddr.js calls `::7f00:1` "unicast", and
+ * some stacks route it to the embedded IPv4 address (here 127.0.0.1).
  */
 import ipaddr from "ipaddr.js";
 
@@ -32,6 +35,10 @@ export function classifyAddress(address: string): AddressVerdict {
   if (parsed.kind() === "ipv6") {
     const v6 = parsed as ipaddr.IPv6;
     if (v6.zoneId !== undefined) return { allowed: false, range: "scoped" };
+    if (v6.parts.slice(0, 6).every((part) => part === 0)) {
+      const range = v6.range();
+      return { allowed: false, range: range === "loopback" || range === "unspecified" ? range : "ipv4Compatible" };
+    }
     const embedded = embeddedIPv4(v6);
     if (embedded) return classifyIPv4(embedded);
     const range = v6.range();
@@ -73,8 +80,6 @@ function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
     case "6to4": // 2002:aabb:ccdd::/48
       return pick(parts[1], parts[2]);
     default:
-      // IPv4-compatible ::a.b.c.d (deprecated) is "reserved"/"unspecified" in
-      // ipaddr.js and so already refused.
       return null;
   }
 }

@@ -31,9 +31,16 @@ const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`{}|\\^[\]]+/gi;
 const DOI_PATTERN = /(?:\bdoi:\s*)?\b(10\.\d{4,9}\/[^\s"'<>]+)/gi;
 const NEW_ARXIV_ID = String.raw`\d{4}\.\d{4,5}`;
 const OLD_ARXIV_ID = String.raw`[a-z]+(?:-[a-z]+)?(?:\.[a-z]{2})?\/\d{7}`;
-const ARXIV_PATTERN = new RegExp(String.raw`\barxiv\s*:?\s*(${NEW_ARXIV_ID}|${OLD_ARXIV_ID})(v\d+)?\b`, "gi");
+// "\s*(?::\s*)?" reads what "\s*:?\s*" reads without the two white-space runs
+// competing for the same spaces, which backtracked quadratically on "arxiv" + a long blank run.
+const ARXIV_PATTERN = new RegExp(String.raw`\barxiv\s*(?::\s*)?(${NEW_ARXIV_ID}|${OLD_ARXIV_ID})(v\d+)?\b`, "gi");
 const ARXIV_PATH = new RegExp(String.raw`^\/(?:abs|pdf|html)\/(${NEW_ARXIV_ID}|${OLD_ARXIV_ID})(?:v\d+)?(?:\.pdf)?\/?$`, "i");
 const TRACKING_PARAMETER = /^(?:utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|yclid)$/i;
+/**
+ * A document keeps its first this-many distinct citations: each one becomes a
+ * stored row and a graph edge, and a page of a million links cites nothing useful.
+ */
+export const MAX_CITATIONS_PER_DOCUMENT = 1000;
 const DOI_HOSTS = new Set(["doi.org", "dx.doi.org", "www.doi.org"]);
 const ARXIV_HOSTS = new Set(["arxiv.org", "www.arxiv.org", "export.arxiv.org"]);
 
@@ -42,32 +49,42 @@ const ARXIV_HOSTS = new Set(["arxiv.org", "www.arxiv.org", "export.arxiv.org"]);
  * deduplicated by kind and value, in order of first appearance.
  */
 export function extractCitations(text: string, links: string[] = []): Citation[] {
-  const found: Array<{ at: number; citation: Citation }> = [];
-  let masked = text;
-
+  // Each distinct citation once, at its first position: repeats are dropped
+  // as they are found, so memory follows distinct citations, not matches.
+  const firstSeen = new Map<string, { at: number; citation: Citation }>();
+  const note = (at: number, citation: Citation): void => {
+    const key = citationKeyString(citation);
+    const seen = firstSeen.get(key);
+    if (!seen || at < seen.at) firstSeen.set(key, { at, citation });
+  };
+  // URLs are blanked out so their paths are not read again as bare DOIs or
+  // ids; the masked text is assembled once (linear), not rebuilt per URL.
+  const unmasked: string[] = [];
+  let copiedUpTo = 0;
   for (const match of text.matchAll(URL_PATTERN)) {
-    const raw = trimTrailingPunctuation(match[0]);
-    const citation = citationFromUrl(raw);
-    if (citation) found.push({ at: match.index, citation });
-    // Blank the URL out so its path is not read again as a bare DOI or id.
-    masked = masked.slice(0, match.index) + " ".repeat(match[0].length) + masked.slice(match.index + match[0].length);
+    const citation = citationFromUrl(trimTrailingPunctuation(match[0]));
+    if (citation) note(match.index, citation);
+    unmasked.push(text.slice(copiedUpTo, match.index), " ".repeat(match[0].length));
+    copiedUpTo = match.index + match[0].length;
   }
+  unmasked.push(text.slice(copiedUpTo));
+  const masked = unmasked.join("");
   for (const match of masked.matchAll(DOI_PATTERN)) {
     const doi = trimTrailingPunctuation(match[1] ?? "");
     if (isPlausibleDoi(doi)) {
       const raw = match[0].slice(0, match[0].length - (match[1] ?? "").length) + doi;
-      found.push({ at: match.index, citation: { kind: "doi", value: doi.toLowerCase(), raw } });
+      note(match.index, { kind: "doi", value: doi.toLowerCase(), raw });
     }
   }
   for (const match of masked.matchAll(ARXIV_PATTERN)) {
-    found.push({ at: match.index, citation: { kind: "arxiv", value: normaliseArxivId(match[1] ?? ""), raw: match[0] } });
+    note(match.index, { kind: "arxiv", value: normaliseArxivId(match[1] ?? ""), raw: match[0] });
   }
 
-  found.sort((a, b) => a.at - b.at);
+  const inText = [...firstSeen.values()].sort((a, b) => a.at - b.at).map((entry) => entry.citation);
   const fromLinks = links
     .map((link) => citationFromUrl(trimTrailingPunctuation(link.trim())))
     .filter((citation): citation is Citation => citation !== null);
-  return dedupe([...found.map((entry) => entry.citation), ...fromLinks]);
+  return dedupe([...inText, ...fromLinks]).slice(0, MAX_CITATIONS_PER_DOCUMENT);
 }
 
 /**
@@ -76,10 +93,10 @@ export function extractCitations(text: string, links: string[] = []): Citation[]
  * both the requested and the final (post-redirect) URL to catch both forms.
  */
 export function citationKeysForUrl(url: string): CitationKey[] {
-  const normalised = normaliseUrl(url);
+  const normalised = parseNormalisedUrl(url);
   if (!normalised) return [];
-  const keys: CitationKey[] = [{ kind: "url", value: normalised }];
-  const identifier = identifierInUrl(new URL(normalised));
+  const keys: CitationKey[] = [{ kind: "url", value: normalised.href }];
+  const identifier = identifierInUrl(normalised);
   if (identifier) keys.push(identifier);
   return keys;
 }
@@ -91,6 +108,10 @@ export function citationKeyString(key: CitationKey): string {
 
 /** Normalise an http(s) URL (see module doc); null when it is not one. */
 export function normaliseUrl(raw: string): string | null {
+  return parseNormalisedUrl(raw)?.href ?? null;
+}
+
+function parseNormalisedUrl(raw: string): URL | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -100,6 +121,7 @@ export function normaliseUrl(raw: string): string | null {
   if (url.protocol !== "http:" && url.protocol !== "https:") return null;
   url.hash = "";
   url.hostname = url.hostname.replace(/\.$/, "");
+  if (url.search === "") return url;
   const tracking = [...url.searchParams.keys()].filter((name) => TRACKING_PARAMETER.test(name));
   // Only rewrite the query when something is removed: URLSearchParams
   // re-encodes the rest, which would change otherwise untouched URLs.
@@ -107,7 +129,7 @@ export function normaliseUrl(raw: string): string | null {
     for (const name of tracking) url.searchParams.delete(name);
     if ([...url.searchParams.keys()].length === 0) url.search = "";
   }
-  return url.href;
+  return url;
 }
 
 /** Old-style ids lose their subject class; versions are dropped by the callers' patterns. */
@@ -117,10 +139,10 @@ export function normaliseArxivId(id: string): string {
 }
 
 function citationFromUrl(raw: string): Citation | null {
-  const value = normaliseUrl(raw);
-  if (!value) return null;
-  const identifier = identifierInUrl(new URL(value));
-  return identifier ? { ...identifier, raw } : { kind: "url", value, raw };
+  const url = parseNormalisedUrl(raw);
+  if (!url) return null;
+  const identifier = identifierInUrl(url);
+  return identifier ? { ...identifier, raw } : { kind: "url", value: url.href, raw };
 }
 
 function identifierInUrl(url: URL): CitationKey | null {
@@ -144,24 +166,31 @@ function isPlausibleDoi(doi: string): boolean {
  * closing brackets that have no opening partner inside ("(see https://x.org/a)").
  */
 export function trimTrailingPunctuation(candidate: string): string {
-  let value = candidate;
-  for (;;) {
-    const last = value.slice(-1);
-    if (/[.,;:!?'"*_~…»”’]/.test(last)) {
-      value = value.slice(0, -1);
-      continue;
+  // Bracket counts are taken once and updated as characters are dropped:
+  // recounting per character was quadratic on a URL followed by ")))...".
+  const opened = { ")": count(candidate, "("), "]": count(candidate, "["), "}": count(candidate, "{") };
+  const closed = { ")": count(candidate, ")"), "]": count(candidate, "]"), "}": count(candidate, "}") };
+  let end = candidate.length;
+  while (end > 0) {
+    const last = candidate[end - 1] ?? "";
+    if (TRAILING_PUNCTUATION.test(last)) {
+      end -= 1;
+    } else if ((last === ")" || last === "]" || last === "}") && opened[last] < closed[last]) {
+      closed[last] -= 1;
+      end -= 1;
+    } else {
+      break;
     }
-    const opener = { ")": "(", "]": "[", "}": "{" }[last];
-    if (opener && count(value, opener) < count(value, last)) {
-      value = value.slice(0, -1);
-      continue;
-    }
-    return value;
   }
+  return candidate.slice(0, end);
 }
 
+const TRAILING_PUNCTUATION = /^[.,;:!?'"*_~…»”’]$/;
+
 function count(text: string, character: string): number {
-  return text.split(character).length - 1;
+  let found = 0;
+  for (let at = text.indexOf(character); at !== -1; at = text.indexOf(character, at + 1)) found += 1;
+  return found;
 }
 
 function safeDecode(text: string): string {

@@ -104,3 +104,16 @@ export class UnsupportedContentError extends PermanentError {
 export class UnparseableContentError extends PermanentError {
   override name = "UnparseableContentError";
 }
+
+/**
+ * The document would take more memory, time, pages or inflated bytes than an
+ * extraction may use (a decompression bomb, a pathological page). Retrying
+ * cannot help. Its message starts with the public code `document_too_complex`.
+ */
+export class DocumentTooComplexError extends PermanentError {
+  override name = "DocumentTooComplexError";
+  readonly code = "document_too_complex";
+  constructor(reason: string) {
+    super(`document_too_complex: ${reason}`);
+  }
+}

@@ -9,6 +9,8 @@
 import { citationKeysForUrl, citationKeyString, extractCitations, type Citation } from "./citations";
 import { decodeText } from "./decode";
 import { UnparseableContentError } from "./errors";
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "./extractionLimits";
+import type { FormatExtraction } from "./formatExtraction";
 import { detectLanguage } from "./language";
 import { extractMarkdown } from "./markdownExtract";
 import { extractPdf } from "./pdfExtract";
@@ -37,23 +39,19 @@ export interface ExtractedDocument {
   citations: Citation[];
 }
 
-interface FormatExtraction {
-  text: string;
-  title: string | null;
-  description: string | null;
-  authors: string[];
-  language: string | null;
-  links: string[];
-}
 
-export async function extractDocument(input: ExtractInput): Promise<ExtractedDocument> {
+/**
+ * Parse in the calling thread. Untrusted bytes go through
+ * {@link extractInSandbox} (sandbox.ts), which runs this under memory and time limits.
+ */
+export async function extractDocument(input: ExtractInput, limits: ExtractionLimits = DEFAULT_EXTRACTION_LIMITS): Promise<ExtractedDocument> {
   if (input.bytes.length === 0) throw new UnparseableContentError("the document is empty");
   const contentType = sniffContentType({
     bytes: input.bytes,
     declaredType: input.contentType,
     fileName: pathOf(input.url),
   });
-  const extraction = await extractByType(contentType, input);
+  const extraction = await extractByType(contentType, input, limits);
   if (extraction.text === "") {
     throw new UnparseableContentError(
       contentType === "application/pdf"
@@ -72,10 +70,10 @@ export async function extractDocument(input: ExtractInput): Promise<ExtractedDoc
   };
 }
 
-async function extractByType(contentType: SupportedContentType, input: ExtractInput): Promise<FormatExtraction> {
+async function extractByType(contentType: SupportedContentType, input: ExtractInput, limits: ExtractionLimits): Promise<FormatExtraction> {
   switch (contentType) {
     case "application/pdf":
-      return extractPdf(input.bytes);
+      return extractPdf(input.bytes, limits);
     case "text/html": {
       // Loaded on first use (linkedom, Readability): processes that never parse HTML never compile them.
       const { extractHtml } = await import("./htmlExtract");
@@ -83,10 +81,8 @@ async function extractByType(contentType: SupportedContentType, input: ExtractIn
     }
     case "text/markdown":
       return extractMarkdown(decodeText(input.bytes, { charset: input.charset }));
-    case "text/plain": {
-      const plain = extractPlainText(decodeText(input.bytes, { charset: input.charset }));
-      return { ...plain, description: null, language: null, links: [] };
-    }
+    case "text/plain":
+      return extractPlainText(decodeText(input.bytes, { charset: input.charset }));
   }
 }
 

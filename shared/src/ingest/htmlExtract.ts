@@ -13,22 +13,18 @@
 import { Readability } from "@mozilla/readability";
 import { parseHTML } from "linkedom";
 import { decodeText } from "./decode";
-import { readHtmlMetadata, type HtmlMetadata } from "./htmlMetadata";
+import { readHtmlMetadata } from "./htmlMetadata";
 import { isHidden, visibleText } from "./htmlText";
 import { cleanField } from "./text";
+import type { FormatExtraction } from "./formatExtraction";
 
-export interface HtmlExtraction extends HtmlMetadata {
-  text: string;
-  /** Absolute http(s) hrefs found in the main text. */
-  links: string[];
-}
 
 /** Below this many characters, Readability's pick is not trusted over the body's text. */
 const MIN_ARTICLE_CHARS = 80;
 const BOILERPLATE_SELECTOR =
   'nav, header, footer, aside, form, dialog, [role="navigation"], [role="banner"], [role="contentinfo"], [role="complementary"], [role="search"]';
 
-export function extractHtml(bytes: Uint8Array, options: { charset?: string | null; url?: string | null }): HtmlExtraction {
+export function extractHtml(bytes: Uint8Array, options: { charset?: string | null; url?: string | null }): FormatExtraction {
   const html = decodeText(bytes, { charset: options.charset, html: true });
   const document = parseDocument(html);
   // Metadata first: Readability rewrites the document it is given.

@@ -11,15 +11,8 @@ import { parseAuthorList } from "./authors";
 import { splitFrontMatter } from "./frontMatter";
 import { languageFromTag } from "./language";
 import { cleanField, normaliseText } from "./text";
+import type { FormatExtraction } from "./formatExtraction";
 
-export interface MarkdownExtraction {
-  text: string;
-  title: string | null;
-  description: string | null;
-  authors: string[];
-  language: string | null;
-  links: string[];
-}
 
 const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
 const ATX_HEADING = /^\s{0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
@@ -30,7 +23,7 @@ const TABLE_DELIMITER = /^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$/;
 const LIST_ITEM = /^\s*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?/;
 const HTML_HEADING = /^\s*<h([1-6])\b[^>]*>([\s\S]*?)<\/h\1>/i;
 
-export function extractMarkdown(markdown: string): MarkdownExtraction {
+export function extractMarkdown(markdown: string): FormatExtraction {
   const { fields, body } = splitFrontMatter(markdown.replace(/\r\n?/g, "\n"));
   const links: string[] = [];
   const headings: Array<{ level: number; text: string }> = [];

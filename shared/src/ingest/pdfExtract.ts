@@ -9,19 +9,14 @@
  * a line break are rejoined.
  */
 import type { StructuredTextItem } from "unpdf";
-import { UnparseableContentError } from "./errors";
+import { DocumentTooComplexError, UnparseableContentError } from "./errors";
+import type { ExtractionLimits } from "./extractionLimits";
+import type { FormatExtraction } from "./formatExtraction";
+import { assertInflatedSizeWithin } from "./pdfInflation";
 import { parseAuthorList } from "./authors";
 import { languageFromTag } from "./language";
 import { cleanField, joinParagraphs } from "./text";
 
-export interface PdfExtraction {
-  text: string;
-  title: string | null;
-  description: string | null;
-  authors: string[];
-  language: string | null;
-  links: string[];
-}
 
 interface Line {
   text: string;
@@ -30,7 +25,8 @@ interface Line {
   fontSize: number;
 }
 
-export async function extractPdf(bytes: Uint8Array): Promise<PdfExtraction> {
+export async function extractPdf(bytes: Uint8Array, limits: Pick<ExtractionLimits, "maxPages" | "maxInflatedBytes">): Promise<FormatExtraction> {
+  await assertInflatedSizeWithin(bytes, limits.maxInflatedBytes);
   // Loaded on first use: PDF.js is the largest part of the code, and most processes never read a PDF
   // (on AWS it is a separate file beside the bundle, so it is not even compiled at cold start).
   const { extractLinks, extractTextItems, getDocumentProxy, getMeta } = await import("unpdf");
@@ -42,6 +38,9 @@ export async function extractPdf(bytes: Uint8Array): Promise<PdfExtraction> {
     throw new UnparseableContentError(`not a readable PDF: ${(error as Error).message}`, { cause: error });
   }
   try {
+    if (pdf.numPages > limits.maxPages) {
+      throw new DocumentTooComplexError(`it has ${pdf.numPages} pages; at most ${limits.maxPages} are read`);
+    }
     const [meta, items, links] = await Promise.all([
       getMeta(pdf).catch(() => null),
       extractTextItems(pdf),
@@ -61,7 +60,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<PdfExtraction> {
       links: links.links.filter((link) => /^https?:\/\//i.test(link)),
     };
   } catch (error) {
-    if (error instanceof UnparseableContentError) throw error;
+    if (error instanceof UnparseableContentError || error instanceof DocumentTooComplexError) throw error;
     throw new UnparseableContentError(`could not read the PDF's text: ${(error as Error).message}`, { cause: error });
   } finally {
     await pdf.destroy();

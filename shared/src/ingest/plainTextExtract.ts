@@ -4,24 +4,20 @@
  * the top (a common convention in text documents, RFC-like notes, e-texts).
  */
 import { parseAuthorList } from "./authors";
+import type { FormatExtraction } from "./formatExtraction";
 import { cleanField, normaliseText } from "./text";
 
-export interface PlainTextExtraction {
-  text: string;
-  title: string | null;
-  authors: string[];
-}
 
 const MAX_TITLE_CHARS = 120;
 const AUTHOR_LINE = /^\s*(?:by|authors?\s*:)\s+(.+)$/i;
 
-export function extractPlainText(content: string): PlainTextExtraction {
+export function extractPlainText(content: string): FormatExtraction {
   // Rules, underlines and table borders made only of punctuation ("-----",
   // "=====", "----+----") are layout, not text.
   const text = normaliseText(content.replace(/^[ \t|+:*#]*[-=_~]{3,}[-=_~ \t|+:*#]*$/gm, "\n"));
   const lines = content.replace(/\r\n?/g, "\n").split("\n");
   const firstLine = lines.find((line) => line.trim() !== "")?.trim() ?? "";
-  return { text, title: titleFrom(firstLine, text), authors: authorsNearTop(lines) };
+  return { text, title: titleFrom(firstLine, text), description: null, authors: authorsNearTop(lines), language: null, links: [] };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The reconciler (DESIGN.md §2.10, every 5 minutes): the store is the truth,
+ * The reconciler (docs/architecture.md, "Reconciler", every 5 minutes): the store is the truth,
  * messages are only triggers. A resource whose derived data still lags its
  * revisions well after its last change lost a trigger somewhere (a message
  * deleted, a queue purged, an outbox row never published); the reconciler

@@ -1,6 +1,6 @@
 /**
  * Degraded modes: the places that do less instead of failing, counted so they
- * are never silent (DESIGN.md §2.16). Each one is reported where it happens
+ * are never silent (docs/architecture.md, "Degraded modes are counted"). Each one is reported where it happens
  * with `reportDegraded`; the composition root decides where the counts go
  * (EMF metric `Degraded` with dimension `Mode` on AWS, `alexandria_degraded`
  * in Prometheus and `/monitoring/degraded` locally), so the code that

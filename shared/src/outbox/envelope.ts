@@ -3,7 +3,7 @@
  * holds the payload plus `meta`. The local bus writes the same shape, so one
  * consumer parses both.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { EVENT_SOURCE, eventMetaSchema, isEventName, type DomainEvent } from "../events/catalogue";
 import { PermanentError } from "../errors";
 

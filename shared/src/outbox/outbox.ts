@@ -1,5 +1,5 @@
 /**
- * The transactional outbox (DESIGN.md §2.6). A change and its events are
+ * The transactional outbox (docs/architecture.md, "Outbox"). A change and its events are
  * written in one transaction (`stage`); right after commit the writer publishes
  * the events it staged (`publishStaged`); a sweeper publishes whatever is left
  * (bus down, process killed). Nothing lives only in memory.

@@ -14,6 +14,7 @@ export function invalidationFor(event: DomainEvent): InvalidationRequest {
   const p = event.payload as Record<string, unknown>;
   switch (event.name) {
     case "resource.updated":
+    case "ingestion.failed":
       return { tags: [`resource:${String(p.resourceId)}`] };
     case "resource.deleted":
       return { tags: [`resource:${String(p.resourceId)}`, ...ALL_SEARCH_TAGS, "graph"] };

@@ -11,6 +11,7 @@ import { writeWithEvents } from "../app/unitOfWork";
 import { replaceCitations } from "../app/citationsStore";
 import type { ExtractedDocument } from "../ingest/extract";
 import { sha256 } from "../util/ids";
+import { fingerprintResource } from "../app/nearDuplicates";
 import type { TaskResult, TaskRunContext } from "./types";
 
 type ResourceRow = typeof resources.$inferSelect;
@@ -33,9 +34,10 @@ export async function storeUpdatedContent(ctx: TaskRunContext, extractedFrom: Re
     }
     if (row.ingestionStatus === "completed") return { status: "skipped", reason: "already ingested", revision: row.contentRevision };
     const now = new Date().toISOString();
+    const near = await fingerprintResource(tx, id, row.contentRevision, doc.text);
     await tx
       .update(resources)
-      .set({ content: doc.text, contentHash, contentType: doc.contentType, language: doc.language, ingestionStatus: "completed", ingestionError: null, updatedAt: now })
+      .set({ duplicateOf: near?.id ?? null, duplicateSimilarity: near?.similarity ?? null, content: doc.text, contentHash, contentType: doc.contentType, language: doc.language, ingestionStatus: "completed", ingestionError: null, updatedAt: now })
       .where(eq(resources.id, id));
     await replaceCitations(tx, id, row.contentRevision, doc.citations);
     const revs = { resourceId: id, revision: row.revision, contentRevision: row.contentRevision, metadataRevision: row.metadataRevision };

@@ -30,9 +30,6 @@ import type { AppContext } from "../app/context";
 import type { TaskDefinition } from "./types";
 import { TransientError } from "../errors";
 
-/** Texts actually sent to the embedder (tests and benchmarks read it). */
-export const embeddingComputations = { count: 0, texts: 0 };
-
 function payloadOf(event: DomainEvent) {
   const p = event.payload as { resourceId: string; contentRevision: number; metadataRevision?: number };
   return { id: p.resourceId, contentRevision: p.contentRevision, metadataRevision: p.metadataRevision, forMetadata: event.name === "resource.metadata_changed" };
@@ -116,8 +113,6 @@ async function embedReusing(app: AppContext, texts: ReadonlyArray<{ text: string
   const known = await vectorsByTextHash(app.store.db, app.embedder.id, [...new Set(texts.map((t) => t.textHash))]);
   const missing = [...new Map(texts.filter((t) => !known.has(t.textHash)).map((t) => [t.textHash, t.text]))];
   if (missing.length > 0) {
-    embeddingComputations.count++;
-    embeddingComputations.texts += missing.length;
     const computed = await app.embedder.embed(missing.map(([, text]) => text));
     missing.forEach(([hash], i) => known.set(hash, Array.from(computed[i]!)));
   }

@@ -2,7 +2,8 @@
  * Ingestion: fetch (or decode) what the client sent, extract text and
  * metadata, and store it as content revision 1 with every event that follows
  * from it. Identical content (same hash) reuses the embedding and categories
- * already computed for it instead of recomputing them.
+ * already computed for it instead of recomputing them. A near-copy of an
+ * earlier resource is marked `duplicateOf` it (app/nearDuplicates.ts).
  *
  * A content update (PATCH) comes here too: the request stored the content and
  * bumped the content revision; this task extracts it (contentUpdate.ts), so
@@ -12,8 +13,10 @@ import { eq, and, inArray, ne, sql } from "drizzle-orm";
 import { categories, resourceKeys, resources } from "../adapters/libsql/schema";
 import { PermanentError, errorMessage } from "../errors";
 import { safeFetch } from "../ingest/safeFetch";
-import { extractDocument } from "../ingest/extract";
 import { citationKeysForUrl } from "../ingest/citations";
+import { extractInSandbox } from "../ingest/sandbox";
+import { publicIngestionError } from "../ingest/publicError";
+import { logger } from "../observability/logger";
 import { sha256 } from "../util/ids";
 import { writeWithEvents } from "../app/unitOfWork";
 import { replaceCitations } from "../app/citationsStore";
@@ -25,8 +28,9 @@ import { copyVectors } from "../adapters/libsql/passageRows";
 import { ALL_SEARCH_TAGS, SearchTags } from "../app/searchCaching";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 import type { DomainEvent } from "../events/catalogue";
-import type { TaskDefinition, TaskRunContext } from "./types";
+import type { TaskDefinition, TaskResult, TaskRunContext } from "./types";
 import { storeUpdatedContent, supersededUpdate } from "./contentUpdate";
+import { fingerprintResource } from "../app/nearDuplicates";
 
 function resourceIdOf(event: DomainEvent): string {
   return (event.payload as { resourceId: string }).resourceId;
@@ -63,116 +67,133 @@ export const ingestionTask: TaskDefinition = {
   subjectOf: resourceIdOf,
 
   async run(event, ctx) {
-    const id = resourceIdOf(event);
-    const row = await ctx.app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
-    if (!row) return { status: "skipped", reason: "resource deleted" };
-    const update = row.contentRevision > 0;
-    if (row.ingestionStatus === "completed" || (update && row.ingestionStatus === "failed")) return { status: "skipped", reason: "already ingested", revision: row.contentRevision };
-    const superseded = update ? supersededUpdate(row, contentRevisionOf(event)) : null;
-    if (superseded) return superseded;
-
-    void ctx.app.emitter.emit("ingestion.started", { resourceId: id }, { correlationId: ctx.correlationId });
-    const input = await readInput(row, ctx);
-    const doc = await extractDocument(input);
-    if (!doc.text.trim()) throw new PermanentError("no text could be extracted from the document");
-    if (update) return storeUpdatedContent(ctx, row, doc);
-    const contentHash = sha256(doc.text);
-    const provided = row.providedMetadata;
-    const title = provided.title ?? doc.title ?? null;
-    const description = provided.description ?? doc.description ?? null;
-    const authorNames = provided.authors ?? doc.authors;
-    const source = provided.source ?? (input.url ? new URL(input.url).hostname : null);
-
-    const result = await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
-      const current = await tx.query.resources.findFirst({ where: eq(resources.id, id) });
-      if (!current || current.contentRevision > 0) return { reused: false, skipped: true, revision: current?.contentRevision ?? 0 };
-      const revision = current.revision + 1;
-      const contentRevision = current.contentRevision + 1;
-      const metadataRevision = current.metadataRevision + 1;
-      // Reuse: another resource with the same text already has an embedding and categories.
-      const twin = await tx.query.resources.findFirst({
-        where: and(eq(resources.contentHash, contentHash), ne(resources.id, id), sql`${resources.embeddedRevision} > 0`),
-      });
-      let reused = false;
-      let embeddedRevision = 0;
-      let classifiedRevision = 0;
-      if (twin) {
-        const copied = await tx.run(sql`
-          INSERT OR REPLACE INTO resource_embeddings (resource_id, content_hash, content_revision, model, vector)
-          SELECT ${id}, content_hash, ${contentRevision}, model, vector FROM resource_embeddings
-          WHERE resource_id = ${twin.id} AND content_hash = ${contentHash}`);
-        if (copied.rowsAffected > 0) {
-          await copyVectors(tx, twin.id, id, contentRevision);
-          reused = true;
-          embeddedRevision = contentRevision;
-          if (twin.classifiedRevision > 0) {
-            const cats = await tx.select().from(categories).where(and(eq(categories.resourceId, twin.id), eq(categories.source, "predicted")));
-            if (cats.length > 0) {
-              await tx.insert(categories).values(cats.map((c) => ({ ...c, resourceId: id, contentRevision }))).onConflictDoNothing();
-              classifiedRevision = contentRevision;
-            }
-          }
-        }
-      }
-      await tx
-        .update(resources)
-        .set({
-          url: input.url ?? current.url,
-          title,
-          description,
-          authors: authorNames,
-          source,
-          language: doc.language,
-          contentType: doc.contentType,
-          content: doc.text,
-          contentHash,
-          revision,
-          contentRevision,
-          metadataRevision,
-          embeddedRevision,
-          embeddedModel: reused ? twin!.embeddedModel : null,
-          classifiedRevision,
-          ingestionStatus: "completed",
-          ingestionError: null,
-          ingestedAt: new Date().toISOString(),
-          updatedAt: new Date().toISOString(),
-        })
-        .where(eq(resources.id, id));
-      await replaceCitations(tx, id, contentRevision, doc.citations);
-      // A resource is known by the URL it was asked for and the one it finally came from.
-      const urls = [...new Set([row.inputUrl, input.url].filter((u): u is string => !!u && /^https?:/.test(u)))];
-      for (const url of urls) {
-        for (const key of citationKeysForUrl(url)) {
-          await tx.insert(resourceKeys).values({ kind: key.kind, value: key.value, resourceId: id }).onConflictDoNothing();
-        }
-      }
-      const revs = { resourceId: id, revision, contentRevision, metadataRevision };
-      emit("ingestion.completed", { ...revs, reused });
-      emit("resource.updated", { ...revs, changed: ["content", "metadata"] });
-      emit("resource.content_changed", { ...revs, contentHash });
-      emit("resource.metadata_changed", revs);
-      emit("citations.extracted", { resourceId: id, contentRevision, count: doc.citations.length });
-      if (authorNames.length > 0) emit("authors.extracted", { resourceId: id, metadataRevision, count: authorNames.length });
-      if (reused) emit("embedding.generated", { resourceId: id, contentRevision, reused: true });
-      return { reused, skipped: false, revision: contentRevision };
-    });
-    if (result.skipped) return { status: "skipped", reason: "ingested concurrently", revision: result.revision };
-    if (result.reused) await invalidateForCopiedVector(ctx.app, id, ctx.correlationId);
-    return { status: "succeeded", revision: result.revision, ...(result.reused ? { reason: "reused derived data of identical content" } : {}) };
+    const outcome = await ingest(event, ctx);
+    // The resource's view changed (GET /resources/{id}): invalidated before the task reports done, so no read
+    // after that sees `pending`. The cache-invalidation task repeats it from resource.updated (the durable path).
+    if (outcome.status === "succeeded") await invalidateNow(ctx.app, [`resource:${resourceIdOf(event)}`], ctx.correlationId);
+    return outcome;
   },
 
   async onGiveUp(event, error, ctx) {
     const id = resourceIdOf(event);
-    await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
+    // Readers see a code and a fixed sentence; the detail stays in the log and the task record (/monitoring).
+    const shown = publicIngestionError(error);
+    logger.warn("ingestion failed", { resourceId: id, error: errorMessage(error).slice(0, 2000), shown, correlationId: ctx.correlationId });
+    const failed = await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
       // Only the revision this message was for fails: a newer content update keeps its own chance.
       const res = await tx
         .update(resources)
-        .set({ ingestionStatus: "failed", ingestionError: errorMessage(error).slice(0, 2000), updatedAt: new Date().toISOString() })
+        .set({ ingestionStatus: "failed", ingestionError: shown, updatedAt: new Date().toISOString() })
         .where(and(eq(resources.id, id), eq(resources.contentRevision, contentRevisionOf(event) ?? 0), inArray(resources.ingestionStatus, [...IN_PROGRESS])));
-      if (res.rowsAffected > 0) emit("ingestion.failed", { resourceId: id, error: errorMessage(error).slice(0, 2000) });
+      if (res.rowsAffected > 0) emit("ingestion.failed", { resourceId: id, error: shown });
+      return res.rowsAffected > 0;
     });
+    // A failure is a change of state like any other: the cached `pending` view goes now (ingestion.failed repeats it).
+    if (failed) await invalidateNow(ctx.app, [`resource:${id}`], ctx.correlationId);
   },
 };
+
+async function ingest(event: DomainEvent, ctx: TaskRunContext): Promise<TaskResult> {
+  const id = resourceIdOf(event);
+  const row = await ctx.app.store.db.query.resources.findFirst({ where: eq(resources.id, id) });
+  if (!row) return { status: "skipped", reason: "resource deleted" };
+  const update = row.contentRevision > 0;
+  if (row.ingestionStatus === "completed" || (update && row.ingestionStatus === "failed")) return { status: "skipped", reason: "already ingested", revision: row.contentRevision };
+  const superseded = update ? supersededUpdate(row, contentRevisionOf(event)) : null;
+  if (superseded) return superseded;
+
+  void ctx.app.emitter.emit("ingestion.started", { resourceId: id }, { correlationId: ctx.correlationId });
+  const input = await readInput(row, ctx);
+  const doc = await extractInSandbox(input);
+  if (!doc.text.trim()) throw new PermanentError("no text could be extracted from the document");
+  if (update) return storeUpdatedContent(ctx, row, doc);
+  const contentHash = sha256(doc.text);
+  const provided = row.providedMetadata;
+  const title = provided.title ?? doc.title ?? null;
+  const description = provided.description ?? doc.description ?? null;
+  const authorNames = provided.authors ?? doc.authors;
+  const source = provided.source ?? (input.url ? new URL(input.url).hostname : null);
+
+  const result = await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
+    const current = await tx.query.resources.findFirst({ where: eq(resources.id, id) });
+    if (!current || current.contentRevision > 0) return { reused: false, skipped: true, revision: current?.contentRevision ?? 0 };
+    const revision = current.revision + 1;
+    const contentRevision = current.contentRevision + 1;
+    const metadataRevision = current.metadataRevision + 1;
+    // Reuse: another resource with the same text already has an embedding and categories.
+    const twin = await tx.query.resources.findFirst({
+      where: and(eq(resources.contentHash, contentHash), ne(resources.id, id), sql`${resources.embeddedRevision} > 0`),
+    });
+    const near = await fingerprintResource(tx, id, contentRevision, doc.text);
+    let reused = false;
+    let embeddedRevision = 0;
+    let classifiedRevision = 0;
+    if (twin) {
+      const copied = await tx.run(sql`
+        INSERT OR REPLACE INTO resource_embeddings (resource_id, content_hash, content_revision, model, vector)
+        SELECT ${id}, content_hash, ${contentRevision}, model, vector FROM resource_embeddings
+        WHERE resource_id = ${twin.id} AND content_hash = ${contentHash}`);
+      if (copied.rowsAffected > 0) {
+        await copyVectors(tx, twin.id, id, contentRevision);
+        reused = true;
+        embeddedRevision = contentRevision;
+        if (twin.classifiedRevision > 0) {
+          const cats = await tx.select().from(categories).where(and(eq(categories.resourceId, twin.id), eq(categories.source, "predicted")));
+          if (cats.length > 0) {
+            await tx.insert(categories).values(cats.map((c) => ({ ...c, resourceId: id, contentRevision }))).onConflictDoNothing();
+            classifiedRevision = contentRevision;
+          }
+        }
+      }
+    }
+    await tx
+      .update(resources)
+      .set({
+        url: input.url ?? current.url,
+        title,
+        description,
+        authors: authorNames,
+        source,
+        language: doc.language,
+        contentType: doc.contentType,
+        content: doc.text,
+        contentHash,
+        revision,
+        contentRevision,
+        metadataRevision,
+        embeddedRevision,
+        embeddedModel: reused ? twin!.embeddedModel : null,
+        classifiedRevision,
+        duplicateOf: near?.id ?? null,
+        duplicateSimilarity: near?.similarity ?? null,
+        ingestionStatus: "completed",
+        ingestionError: null,
+        ingestedAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+      })
+      .where(eq(resources.id, id));
+    await replaceCitations(tx, id, contentRevision, doc.citations);
+    // A resource is known by the URL it was asked for and the one it finally came from.
+    const urls = [...new Set([row.inputUrl, input.url].filter((u): u is string => !!u && /^https?:/.test(u)))];
+    for (const url of urls) {
+      for (const key of citationKeysForUrl(url)) {
+        await tx.insert(resourceKeys).values({ kind: key.kind, value: key.value, resourceId: id }).onConflictDoNothing();
+      }
+    }
+    const revs = { resourceId: id, revision, contentRevision, metadataRevision };
+    emit("ingestion.completed", { ...revs, reused });
+    emit("resource.updated", { ...revs, changed: ["content", "metadata"] });
+    emit("resource.content_changed", { ...revs, contentHash });
+    emit("resource.metadata_changed", revs);
+    emit("citations.extracted", { resourceId: id, contentRevision, count: doc.citations.length });
+    if (authorNames.length > 0) emit("authors.extracted", { resourceId: id, metadataRevision, count: authorNames.length });
+    if (reused) emit("embedding.generated", { resourceId: id, contentRevision, reused: true });
+    return { reused, skipped: false, revision: contentRevision };
+  });
+  if (result.skipped) return { status: "skipped", reason: "ingested concurrently", revision: result.revision };
+  if (result.reused) await invalidateForCopiedVector(ctx.app, id, ctx.correlationId);
+  return { status: "succeeded", revision: result.revision, ...(result.reused ? { reason: "reused derived data of identical content" } : {}) };
+}
 
 /** The resource got a copy of its twin's vectors: it may now belong in cached vector results. */
 async function invalidateForCopiedVector(app: AppContext, id: string, correlationId: string): Promise<void> {

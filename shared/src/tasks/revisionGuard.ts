@@ -1,5 +1,5 @@
 /**
- * The check every derived-data task starts with (DESIGN.md §2.3): reload the
+ * The check every derived-data task starts with (docs/architecture.md, "Debounce and idempotence by revision"): reload the
  * resource by id and do nothing when it is gone, when the message is for an
  * older revision (the message for the newest is on its way), or when the
  * derived datum is already current.

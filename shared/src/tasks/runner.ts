@@ -1,6 +1,6 @@
 /**
  * Runs one task over a batch of queue messages and decides each message's
- * fate (DESIGN.md §2.8):
+ * fate (docs/architecture.md, "Retries and a message's fate"):
  * - done (succeeded or skipped): deleted;
  * - transient failure with retries left: hidden for base * 2^(attempt-1) with
  *   jitter, then retried by the queue;

@@ -11,7 +11,8 @@ import { closeRedisClient, newRedisClient } from "../../../shared/src/adapters/r
 import type { RedisClient } from "../../../shared/src/adapters/redis/redisClient";
 import { TwoLayerCache } from "../../../shared/src/cache";
 import type { InvalidationRequest } from "../../../shared/src/ports/cache";
-import { SHARED_REDIS_URL, dropNamespace, sleep, uniqueNamespace } from "./support";
+import { dropNamespace, sleep, uniqueNamespace } from "./support";
+import { sharedRedisUrl } from "../../helpers/sharedRedis";
 
 type How = "key" | "tag" | "pattern" | "typeWide" | "literalPattern";
 type Op =
@@ -47,7 +48,7 @@ describe("freshness across processes (property)", () => {
   let clients: RedisClient[];
 
   beforeAll(() => {
-    clients = [newRedisClient({ url: SHARED_REDIS_URL }), newRedisClient({ url: SHARED_REDIS_URL })];
+    clients = [newRedisClient({ url: sharedRedisUrl() }), newRedisClient({ url: sharedRedisUrl() })];
   });
 
   afterAll(async () => {

@@ -9,7 +9,8 @@ import { MemoryResultRegistry } from "../../../shared/src/cache/results/memoryRe
 import { RedisResultRegistry } from "../../../shared/src/cache/results/redisResultRegistry";
 import type { ResultDependency, ResultRegistry } from "../../../shared/src/ports/resultRegistry";
 import { waitUntil } from "../../helpers/redisServer";
-import { SHARED_REDIS_URL, dropNamespace, sleep, uniqueNamespace } from "./support";
+import { dropNamespace, sleep, uniqueNamespace } from "./support";
+import { sharedRedisUrl } from "../../helpers/sharedRedis";
 
 const LIFETIME_MS = 300;
 const keyword = (...ids: string[]): ResultDependency => ({ shown: ids.map((id) => ({ id, via: "keyword" as const, digest: `d-${id}` })) });
@@ -23,8 +24,8 @@ let redis: RedisClient;
 let other: RedisClient;
 const namespace = uniqueNamespace();
 beforeAll(async () => {
-  redis = newRedisClient({ url: SHARED_REDIS_URL });
-  other = newRedisClient({ url: SHARED_REDIS_URL });
+  redis = newRedisClient({ url: sharedRedisUrl() });
+  other = newRedisClient({ url: sharedRedisUrl() });
   await waitUntil(() => redis.status === "ready" && other.status === "ready", 5_000, "redis ready");
 });
 afterAll(async () => {

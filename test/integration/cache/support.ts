@@ -6,8 +6,6 @@ import { randomUUID } from "node:crypto";
 import type { RedisClient } from "../../../shared/src/adapters/redis/redisClient";
 import { unlinkMatching } from "../../../shared/src/adapters/redis/scanKeys";
 
-export const SHARED_REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-
 export function uniqueNamespace(): string {
   return `test:${randomUUID().slice(0, 12)}:`;
 }

@@ -1,5 +1,5 @@
 /**
- * TwoLayerCache against the real Redis (127.0.0.1:6379). Two caches with their
+ * TwoLayerCache against the real Redis (the run's shared one, test/helpers/sharedRedis.ts). Two caches with their
  * own ioredis clients stand for two processes (two Lambda containers).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,8 +7,9 @@ import { closeRedisClient, createRedisClient, newRedisClient } from "../../../sh
 import type { RedisClient } from "../../../shared/src/adapters/redis/redisClient";
 import { CacheKeys, TwoLayerCache } from "../../../shared/src/cache";
 import { CacheUnavailableError } from "../../../shared/src/ports/cache";
-import { SHARED_REDIS_URL, deferred, dropNamespace, sleep, uniqueNamespace } from "./support";
+import { deferred, dropNamespace, sleep, uniqueNamespace } from "./support";
 import { waitUntil } from "../../helpers/redisServer";
+import { sharedRedisUrl } from "../../helpers/sharedRedis";
 
 describe("TwoLayerCache with Redis", () => {
   let namespace: string;
@@ -21,8 +22,8 @@ describe("TwoLayerCache with Redis", () => {
   beforeEach(() => {
     namespace = uniqueNamespace();
     keys = new CacheKeys(namespace);
-    clientA = newRedisClient({ url: SHARED_REDIS_URL });
-    clientB = newRedisClient({ url: SHARED_REDIS_URL });
+    clientA = newRedisClient({ url: sharedRedisUrl() });
+    clientB = newRedisClient({ url: sharedRedisUrl() });
     a = new TwoLayerCache({ redis: clientA, namespace, statsFlushIntervalMs: 0 });
     b = new TwoLayerCache({ redis: clientB, namespace, statsFlushIntervalMs: 0 });
   });
@@ -274,7 +275,7 @@ describe("TwoLayerCache with Redis", () => {
   });
 
   it("works with a client that has its own ioredis keyPrefix", async () => {
-    const prefixed = createRedisClient({ url: SHARED_REDIS_URL, keyPrefix: "pfx:" });
+    const prefixed = createRedisClient({ url: sharedRedisUrl(), keyPrefix: "pfx:" });
     const cache = new TwoLayerCache({ redis: prefixed, namespace, statsFlushIntervalMs: 0 });
     try {
       await cache.set("neighbors", "ab", 1);
@@ -292,8 +293,8 @@ describe("TwoLayerCache with Redis", () => {
   });
 
   it("createRedisClient hands out one client per process and options", () => {
-    const first = createRedisClient({ url: SHARED_REDIS_URL, keyPrefix: "memo:" });
-    expect(createRedisClient({ url: SHARED_REDIS_URL, keyPrefix: "memo:" })).toBe(first);
+    const first = createRedisClient({ url: sharedRedisUrl(), keyPrefix: "memo:" });
+    expect(createRedisClient({ url: sharedRedisUrl(), keyPrefix: "memo:" })).toBe(first);
     first.disconnect();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Hooks table, rows 1 and 2 (requirement 3.1, 3.2; DESIGN.md §2.3): debounce
+ * Hooks table, rows 1 and 2 (requirement 3.1, 3.2; docs/architecture.md, "Debounce and idempotence by revision"): debounce
  * by revision. N updates inside the route's delay window cost exactly one
  * computation, and it is of the last revision.
  *
@@ -13,9 +13,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
 import { instantTimings } from "../../../shared/src/events/routing";
-import { embeddingComputations } from "../../../shared/src/tasks/embedding";
 import { computeQuality } from "../../../shared/src/domain/quality";
 import { splitPassages, textsForMeaning } from "../../../shared/src/domain/passages";
+import { resourceStatus, untilCurrent } from "../../helpers/resourceStatus";
+import { lastLedgerId, readLedger } from "../../helpers/taskLedger";
+import { countEmbeddings, type CountingEmbedder } from "../../helpers/countingEmbedder";
 
 // Windows are configuration: wide enough that ten HTTP updates fit inside them even on a loaded
 // 2-core CI machine (a PATCH there can take 0.5 s); the property proven is the same at any width.
@@ -23,25 +25,14 @@ const EMBEDDING_WINDOW_S = 6;
 const QUALITY_WINDOW_S = 5;
 const UPDATES = 10;
 
-interface Status {
-  upToDate: boolean;
-  revision: number;
-  contentRevision: number;
-  metadataRevision: number;
-  ingestion: { status: string; error: string | null };
-}
-interface LedgerRow {
-  status: string;
-  revision: number | null;
-  detail: string | null;
-  attempt: number;
-}
-
 let stack: TestStack;
+/** What reaches the embedder: the computations the debounce must avoid. */
+let embedder: CountingEmbedder;
 beforeAll(async () => {
   stack = await startTestStack({
     routeOverrides: instantTimings({ embedding: { delaySeconds: EMBEDDING_WINDOW_S }, quality: { delaySeconds: QUALITY_WINDOW_S } }),
   });
+  embedder = countEmbeddings(stack.app);
 });
 afterAll(async () => {
   await stack?.dispose();
@@ -55,31 +46,10 @@ function paragraph(tag: string): string {
   ].join(" ");
 }
 
-async function untilCurrent(id: string, timeoutMs = 40_000): Promise<Status> {
-  return waitFor(async () => {
-    const s = await api<Status>(stack, "GET", `/resources/${id}/status`);
-    if (s.body.ingestion.status === "failed") throw new Error(`ingestion failed: ${s.body.ingestion.error}`);
-    return s.body.upToDate ? s.body : undefined;
-  }, timeoutMs);
-}
-
-async function ledger(task: string, id: string, afterId: number): Promise<LedgerRow[]> {
-  const rs = await stack.app.store.client.execute({
-    sql: "SELECT status, revision, detail, attempt FROM task_runs WHERE task = ? AND resource_id = ? AND id > ? ORDER BY id",
-    args: [task, id, afterId],
-  });
-  return rs.rows.map((r) => ({ status: String(r.status), revision: r.revision === null ? null : Number(r.revision), detail: r.detail === null ? null : String(r.detail), attempt: Number(r.attempt) }));
-}
-
-async function lastLedgerId(): Promise<number> {
-  const rs = await stack.app.store.client.execute("SELECT coalesce(max(id), 0) AS m FROM task_runs");
-  return Number(rs.rows[0]?.m ?? 0);
-}
-
 async function createCurrent(text: string, title: string): Promise<string> {
   const res = await api<{ id: string }>(stack, "POST", "/resources", { content: text, contentType: "text/plain", title });
   expect(res.status).toBe(202);
-  await untilCurrent(res.body.id);
+  await untilCurrent(stack, res.body.id, { timeoutMs: 40_000 });
   // A task's ledger row is written just after its result commits: wait for the rows too, so they are not counted after the mark.
   await waitFor(async () => {
     const rs = await stack.app.store.client.execute({
@@ -94,8 +64,8 @@ async function createCurrent(text: string, title: string): Promise<string> {
 describe("debounce by revision", () => {
   it(`${UPDATES} content updates inside the ${EMBEDDING_WINDOW_S} s window → exactly one embedding computation, of the last revision`, async () => {
     const id = await createCurrent(paragraph("initial"), "Debounce subject");
-    const mark = await lastLedgerId();
-    const computedBefore = embeddingComputations.count;
+    const mark = await lastLedgerId(stack.app.store);
+    const computedBefore = embedder.calls;
 
     // Ten clients editing at once (sent together, so the burst fits the window even on a slow machine).
     const texts = Array.from({ length: UPDATES }, (_, i) => paragraph(`update${i + 1}x${Date.now().toString(36)}`));
@@ -107,11 +77,11 @@ describe("debounce by revision", () => {
     // The property is only claimed for updates inside the window.
     expect(burstMs).toBeLessThan(EMBEDDING_WINDOW_S * 1000);
 
-    const status = await untilCurrent(id);
+    const status = await untilCurrent(stack, id, { timeoutMs: 40_000 });
     expect(status.contentRevision).toBe(1 + UPDATES);
     // One ingestion message per update; each extraction that finds its revision still the newest announces the text.
     const extractions = await waitFor(async () => {
-      const r = await ledger("ingestion", id, mark);
+      const r = await readLedger(stack.app.store, { task: "ingestion", resourceId: id, afterId: mark });
       return r.length >= UPDATES ? r : undefined;
     }, 20_000);
     expect(extractions).toHaveLength(UPDATES);
@@ -120,25 +90,25 @@ describe("debounce by revision", () => {
     expect(announced.at(-1)!.revision).toBe(1 + UPDATES);
     // Every embedding message has been handled: one per announced text.
     const rows = await waitFor(async () => {
-      const r = await ledger("embedding", id, mark);
+      const r = await readLedger(stack.app.store, { task: "embedding", resourceId: id, afterId: mark });
       return r.length >= announced.length ? r : undefined;
     }, 20_000);
     // Let a late duplicate (there should be none) show up before counting.
     await new Promise((r) => setTimeout(r, 1_000));
-    const settled = await ledger("embedding", id, mark);
+    const settled = await readLedger(stack.app.store, { task: "embedding", resourceId: id, afterId: mark });
     expect(settled).toEqual(rows);
 
     const succeeded = rows.filter((r) => r.status === "succeeded");
     const skipped = rows.filter((r) => r.status === "skipped");
     console.log(
-      `[debounce] ${UPDATES} updates in ${burstMs} ms → ${announced.length} extraction(s) announced; embedding: ${succeeded.length} computation(s), ${skipped.length} skipped as superseded; embedder calls: ${embeddingComputations.count - computedBefore}`,
+      `[debounce] ${UPDATES} updates in ${burstMs} ms → ${announced.length} extraction(s) announced; embedding: ${succeeded.length} computation(s), ${skipped.length} skipped as superseded; embedder calls: ${embedder.calls - computedBefore}`,
     );
     expect(rows).toHaveLength(announced.length);
     expect(succeeded).toHaveLength(1);
     expect(succeeded[0]!.revision).toBe(1 + UPDATES);
     expect(skipped).toHaveLength(announced.length - 1);
     for (const s of skipped) expect(s.detail).toMatch(/superseded by content revision|waiting for ingested content/);
-    expect(embeddingComputations.count - computedBefore).toBe(1);
+    expect(embedder.calls - computedBefore).toBe(1);
 
     // The stored vectors are the embeddings of the final text's title and passages.
     const stored = (await stack.app.store.client.execute({ sql: "SELECT r.content AS content, r.title AS title, r.content_revision AS cr, r.embedded_revision AS er FROM resources r WHERE r.id = ?", args: [id] })).rows[0]!;
@@ -152,7 +122,7 @@ describe("debounce by revision", () => {
     const meaning = textsForMeaning(String(stored.title), splitPassages(String(stored.content)));
     expect(vectors.rows.map((r) => Number(r.ordinal))).toEqual(meaning.map((m) => m.ordinal));
     for (const r of vectors.rows) expect(Number(r.cr)).toBe(Number(stored.cr));
-    const expected = await stack.app.embedder.embed(meaning.map((m) => m.text));
+    const expected = await embedder.inner.embed(meaning.map((m) => m.text));
     let maxDiff = 0;
     vectors.rows.forEach((r, k) => {
       const vector = JSON.parse(String(r.v)) as number[];
@@ -164,9 +134,9 @@ describe("debounce by revision", () => {
 
   it(`${UPDATES} metadata updates inside the ${QUALITY_WINDOW_S} s window → exactly one quality computation, of the last revision`, async () => {
     const id = await createCurrent(paragraph("quality subject"), "Quality subject");
-    const mark = await lastLedgerId();
-    const textsBefore = embeddingComputations.texts;
-    const before = await api<Status>(stack, "GET", `/resources/${id}/status`);
+    const mark = await lastLedgerId(stack.app.store);
+    const textsBefore = embedder.texts;
+    const before = await resourceStatus(stack, id);
 
     const t0 = Date.now();
     const answers = await Promise.all(
@@ -176,15 +146,15 @@ describe("debounce by revision", () => {
     for (const a of answers) expect(a.status).toBe(200);
     expect(burstMs).toBeLessThan(QUALITY_WINDOW_S * 1000);
 
-    const status = await untilCurrent(id);
-    expect(status.metadataRevision).toBe(before.body.metadataRevision + UPDATES);
-    expect(status.contentRevision).toBe(before.body.contentRevision);
+    const status = await untilCurrent(stack, id, { timeoutMs: 40_000 });
+    expect(status.metadataRevision).toBe(before.metadataRevision + UPDATES);
+    expect(status.contentRevision).toBe(before.contentRevision);
     const rows = await waitFor(async () => {
-      const r = await ledger("quality", id, mark);
+      const r = await readLedger(stack.app.store, { task: "quality", resourceId: id, afterId: mark });
       return r.length >= UPDATES ? r : undefined;
     }, 20_000);
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(await ledger("quality", id, mark)).toEqual(rows);
+    expect(await readLedger(stack.app.store, { task: "quality", resourceId: id, afterId: mark })).toEqual(rows);
 
     const succeeded = rows.filter((r) => r.status === "succeeded");
     const skipped = rows.filter((r) => r.status === "skipped");
@@ -197,15 +167,15 @@ describe("debounce by revision", () => {
     // The title is embedded too: the same debounce holds, and only the final title is embedded (its passages are reused).
     // Its window is longer than quality's: wait for every message to be handled.
     const embeddings = await waitFor(async () => {
-      const r = await ledger("embedding", id, mark);
+      const r = await readLedger(stack.app.store, { task: "embedding", resourceId: id, afterId: mark });
       return r.length >= UPDATES && r.some((x) => x.status === "succeeded") ? r : undefined;
     }, 20_000);
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(await ledger("embedding", id, mark)).toEqual(embeddings);
+    expect(await readLedger(stack.app.store, { task: "embedding", resourceId: id, afterId: mark })).toEqual(embeddings);
     expect(embeddings).toHaveLength(UPDATES);
     expect(embeddings.filter((r) => r.status === "succeeded")).toHaveLength(1);
     for (const e of embeddings.filter((r) => r.status === "skipped")) expect(e.detail).toMatch(/superseded by metadata revision/);
-    expect(embeddingComputations.texts - textsBefore).toBe(1);
+    expect(embedder.texts - textsBefore).toBe(1);
 
     // The stored score is the score of the final metadata.
     const r = (await stack.app.store.client.execute({ sql: "SELECT * FROM resources WHERE id = ?", args: [id] })).rows[0]!;

@@ -1,5 +1,5 @@
 /**
- * Hooks table, row 4 (requirement 3.4; DESIGN.md §2.4): citations of many
+ * Hooks table, row 4 (requirement 3.4; docs/architecture.md, "Batching"): citations of many
  * resources are applied in ONE batch (one invocation, one transaction) after
  * the batching window; links go both ways; a citation of a resource that is
  * ingested later gets linked when it arrives.
@@ -10,9 +10,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
-import { startLocalServer, type LocalServer } from "../../unit/ingest/localServer";
+import { startLocalServer, type LocalServer } from "../../helpers/localServer";
 import { instantTimings } from "../../../shared/src/events/routing";
 import { activeModel } from "../../../shared/src/app/classifierModels";
+import { readLedger, type LedgerRow } from "../../helpers/taskLedger";
 
 const WINDOW_S = 2;
 
@@ -21,14 +22,6 @@ interface Neighbors {
   cites: Array<{ kind: string; value: string; resourceId: string | null }>;
   citedBy: Array<{ resourceId: string }>;
 }
-interface LedgerRow {
-  resourceId: string;
-  status: string;
-  startedAt: string;
-  messageId: string;
-  detail: string | null;
-}
-
 let stack: TestStack;
 let server: LocalServer;
 
@@ -64,9 +57,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function graphLedger(): Promise<LedgerRow[]> {
-  const rs = await stack.app.store.client.execute("SELECT resource_id, status, started_at, message_id, detail FROM task_runs WHERE task = 'graph-edges' ORDER BY id");
-  return rs.rows.map((r) => ({ resourceId: String(r.resource_id), status: String(r.status), startedAt: String(r.started_at), messageId: String(r.message_id), detail: r.detail === null ? null : String(r.detail) }));
+function graphLedger(): Promise<LedgerRow[]> {
+  return readLedger(stack.app.store, { task: "graph-edges" });
 }
 
 async function neighborsOf(id: string): Promise<Neighbors> {

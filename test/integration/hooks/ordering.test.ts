@@ -10,19 +10,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
-import { startLocalServer, type LocalServer } from "../../unit/ingest/localServer";
+import { startLocalServer, type LocalServer } from "../../helpers/localServer";
 import { instantTimings } from "../../../shared/src/events/routing";
 import { activeModel } from "../../../shared/src/app/classifierModels";
+import { readLedger, type LedgerRow } from "../../helpers/taskLedger";
 
 const SLOW_MS = 6_000;
-
-interface LedgerRow {
-  task: string;
-  status: string;
-  detail: string | null;
-  startedAt: string;
-  finishedAt: string;
-}
 
 let stack: TestStack;
 let server: LocalServer;
@@ -44,12 +37,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function ledger(subject: string, task?: string): Promise<LedgerRow[]> {
-  const rs = await stack.app.store.client.execute({
-    sql: `SELECT task, status, detail, started_at, finished_at FROM task_runs WHERE resource_id = ? ${task ? "AND task = ?" : ""} ORDER BY started_at, id`,
-    args: task ? [subject, task] : [subject],
-  });
-  return rs.rows.map((r) => ({ task: String(r.task), status: String(r.status), detail: r.detail === null ? null : String(r.detail), startedAt: String(r.started_at), finishedAt: String(r.finished_at) }));
+/** The ledger of `subject` (one task's, or every task's), in the order the runs started. */
+function ledger(subject: string, task?: string): Promise<LedgerRow[]> {
+  return readLedger(stack.app.store, { resourceId: subject, ...(task ? { task } : {}), order: "started" });
 }
 
 async function storedVector(id: string): Promise<number[]> {
@@ -86,7 +76,7 @@ describe("ordering by revision checks and follow-up events", () => {
     const refresh = await waitFor(async () => (await ledger(user, "profile-refresh")).find((r) => r.status === "succeeded"), 15_000);
     const slowEmbedding = (await ledger(slowId, "embedding")).find((r) => r.status === "succeeded");
     // The refresh really ran before the slow resource had a vector (else this test proves nothing).
-    if (slowEmbedding) expect(refresh.finishedAt < slowEmbedding.startedAt).toBe(true);
+    if (slowEmbedding) expect(refresh.finishedAt! < slowEmbedding.startedAt).toBe(true);
 
     const profile = (await stack.app.store.client.execute({ sql: "SELECT vector, top_resource_ids FROM user_profiles WHERE user_id = ?", args: [user] })).rows[0]!;
     expect(JSON.parse(String(profile.top_resource_ids))).toEqual([embeddedId]);

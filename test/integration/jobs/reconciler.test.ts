@@ -1,5 +1,5 @@
 /**
- * The reconciler heals what messages missed (DESIGN.md §2.10): a queued
+ * The reconciler heals what messages missed (docs/architecture.md, "Reconciler"): a queued
  * message deleted by hand, and the resource still becomes current. Real
  * fauxqs queues and pollers, real libSQL, the HTTP API.
  */
@@ -12,12 +12,7 @@ import { createReconcilerJob } from "../../../shared/src/jobs/reconciler";
 import { runJob } from "../../../shared/src/jobs/registry";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
 import { insertResource, outboxEvents } from "./support";
-
-interface Status {
-  upToDate: boolean;
-  ingestion: { status: string };
-  derived: Record<"embedding" | "searchIndex" | "quality" | "classification", { current: boolean }>;
-}
+import { resourceStatus } from "../../helpers/resourceStatus";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -30,10 +25,6 @@ afterAll(async () => {
 const HOUR_AGO = () => new Date(Date.now() - 3600_000).toISOString();
 /** No grace: what a lost message looks like once its grace has run out. */
 const now = createReconcilerJob({ graceMs: 0 });
-
-async function status(id: string): Promise<Status> {
-  return (await api<Status>(stack, "GET", `/resources/${id}/status`)).body;
-}
 
 /** Deletes, by hand, every message about `id` waiting in a task's queue; returns how many. */
 async function deleteQueued(task: TaskName, id: string): Promise<number> {
@@ -80,12 +71,12 @@ describe("reconciler", () => {
 
     // Nothing will ingest it now: the trigger is gone.
     await new Promise((r) => setTimeout(r, 2_000));
-    expect((await status(id)).ingestion.status).toBe("pending");
+    expect((await resourceStatus(stack, id)).ingestion.status).toBe("pending");
 
     const summary = await runJob(stack.app, now);
     expect(summary.requeued).toMatchObject({ ingestion: 1, embedding: 0, searchIndex: 0 });
     const s = await waitFor(async () => {
-      const st = await status(id);
+      const st = await resourceStatus(stack, id);
       return st.upToDate ? st : undefined;
     }, 30_000);
     expect(s.ingestion.status).toBe("completed");
@@ -109,12 +100,12 @@ describe("reconciler", () => {
 
     // Everything else catches up; the embedding and the classification that follows it cannot.
     await waitFor(async () => {
-      const st = await status(id);
+      const st = await resourceStatus(stack, id);
       const r = await row(id);
       return st.derived.searchIndex.current && st.derived.quality.current && r.graphRevision === r.contentRevision;
     }, 30_000);
     await new Promise((r) => setTimeout(r, 1_000));
-    const before = await status(id);
+    const before = await resourceStatus(stack, id);
     expect(before.derived.embedding.current).toBe(false);
     expect(before.derived.classification.current).toBe(false);
 
@@ -126,7 +117,7 @@ describe("reconciler", () => {
     const trigger = (await outboxEvents(stack.app, "resource.content_changed")).at(-1);
     expect(String(trigger!.meta.correlationId)).toMatch(/^job:reconciler:/);
     expect(trigger!.payload).toMatchObject({ resourceId: id, revision: r.revision, contentRevision: r.contentRevision, contentHash: r.contentHash });
-    await waitFor(async () => (await status(id)).upToDate, 30_000);
+    await waitFor(async () => (await resourceStatus(stack, id)).upToDate, 30_000);
   });
 
   it("heals graph edges and author links of rows that never had a message", async () => {

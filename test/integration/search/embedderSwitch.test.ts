@@ -19,6 +19,7 @@ import { cosine } from "../../../shared/src/domain/ranking";
 import { instantTimings } from "../../../shared/src/events/routing";
 import { createReconcilerJob } from "../../../shared/src/jobs/reconciler";
 import { api, waitFor } from "../../helpers/stack";
+import { sharedRedisUrl } from "../../helpers/sharedRedis";
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "alexandria-switch-"));
 const redisPrefix = `t${process.pid}sw${Date.now().toString(36)}:`;
@@ -29,7 +30,7 @@ function start(embedder: "lexical" | "encoder"): Promise<LocalStack> {
     // Embeddings take a moment each, so the switch is observed while it runs.
     routeOverrides: instantTimings({ embedding: { delaySeconds: 1 } }),
     sweepIntervalMs: 1_000,
-    env: { DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", QUEUE_PREFIX: `sw${process.pid}${embedder}`, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: redisPrefix, EMBEDDER: embedder },
+    env: { DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", QUEUE_PREFIX: `sw${process.pid}${embedder}`, REDIS_URL: sharedRedisUrl(), REDIS_PREFIX: redisPrefix, EMBEDDER: embedder },
   });
 }
 

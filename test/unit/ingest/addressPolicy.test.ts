@@ -55,3 +55,21 @@ describe("classifyAddress", () => {
     );
   });
 });
+
+describe("classifyAddress: IPv4-compatible IPv6 (::/96, deprecated by RFC 4291)", () => {
+  it.each(["::7f00:1", "::127.0.0.1", "::a9fe:a9fe", "::169.254.169.254", "::a00:1", "::808:808", "0:0:0:0:0:0:c0a8:101"])(
+    "refuses %s",
+    (address) => {
+      expect(classifyAddress(address).allowed).toBe(false);
+    },
+  );
+
+  it("refuses every address of ::/96, whatever IPv4 address it embeds", () => {
+    const word = fc.integer({ min: 0, max: 0xffff });
+    fc.assert(
+      fc.property(word, word, (high, low) => {
+        expect(classifyAddress(`::${high.toString(16)}:${low.toString(16)}`).allowed).toBe(false);
+      }),
+    );
+  });
+});

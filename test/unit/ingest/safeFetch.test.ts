@@ -23,7 +23,7 @@ import {
 } from "../../../shared/src/ingest/errors";
 import type { FetchPolicy } from "../../../shared/src/ingest/fetchPolicy";
 import { retryAfterSeconds, safeFetch } from "../../../shared/src/ingest/safeFetch";
-import { startLocalServer, type LocalServer } from "./localServer";
+import { startLocalServer, type LocalServer } from "../../helpers/localServer";
 
 const PAGE = "<!doctype html><title>ok</title><p>Hello from the local server.</p>";
 

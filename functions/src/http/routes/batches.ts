@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { batchProgress, createBatch } from "../../../../shared/src/app/batches";
 import { ok, route } from "../apiRoute";
 import { createResourceBody } from "./resources";

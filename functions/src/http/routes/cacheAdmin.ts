@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { warmCache } from "../../../../shared/src/app/cacheWarming";
 import { ok, route } from "../apiRoute";
 

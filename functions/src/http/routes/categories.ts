@@ -1,5 +1,5 @@
 /** Manual category labels: the human input classifier retraining learns from. */
-import { z } from "zod";
+import * as z from "zod";
 import { setManualCategories } from "../../../../shared/src/app/manualCategories";
 import { CATEGORY_IDS, type CategoryId } from "../../../../shared/src/domain/taxonomy";
 import { ok, route } from "../apiRoute";

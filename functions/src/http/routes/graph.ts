@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { neighbors } from "../../../../shared/src/app/graph";
 import { ok, route } from "../apiRoute";
 

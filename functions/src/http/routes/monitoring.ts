@@ -3,7 +3,7 @@
  * workers, store, freshness, cache and dead letters. All need the API key when
  * one is configured: they expose payloads, errors and infrastructure names.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { TaskNames } from "../../../../shared/src/events/routing";
 import {
   cacheHealth,

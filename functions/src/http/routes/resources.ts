@@ -1,12 +1,14 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   createResource,
-  deleteResource,
+  getResourceContent,
   getResourceView,
   getStatus,
   listResources,
   updateResource,
 } from "../../../../shared/src/app/resources";
+import { deleteResource } from "../../../../shared/src/app/resourceDeletion";
+import { duplicatesOf } from "../../../../shared/src/app/nearDuplicates";
 import { ok, route } from "../apiRoute";
 
 const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") });
@@ -27,6 +29,8 @@ export const createResourceBody = z
       .max(2048)
       .refine((u) => URL.canParse(u), "url is not a valid URL")
       .refine((u) => ["http:", "https:", "file:"].includes(URL.parse(u)?.protocol ?? "http:"), "url must use http, https or file")
+      // Credentials in a URL would be stored and shown to every reader of the resource.
+      .refine((u) => !URL.parse(u)?.username && !URL.parse(u)?.password, "url must not contain a user name or password")
       .optional(),
     content: z.string().min(1).max(MAX_CONTENT_CHARS).optional(),
     contentType: contentType.optional(),
@@ -127,6 +131,26 @@ export const resourceRoutes = [
     responses: { 200: "{ingestion, contentRevision, metadataRevision, derived, upToDate}", 404: "Unknown id" },
     async handle(req, app) {
       return ok(await getStatus(app, req.params.id));
+    },
+  }),
+  route({
+    method: "GET",
+    path: "/resources/{id}/content",
+    summary: "The stored text of a resource (as extracted at ingestion) and where it came from.",
+    params: idParams,
+    responses: { 200: "{id, contentRevision, content, contentType, url, source}", 404: "Unknown id" },
+    async handle(req, app) {
+      return ok(await getResourceContent(app, req.params.id));
+    },
+  }),
+  route({
+    method: "GET",
+    path: "/resources/{id}/duplicates",
+    summary: "The near-duplicate group of a resource: the original it copies (with similarity) and the other near-copies.",
+    params: idParams,
+    responses: { 200: "{id, duplicateOf: {id, title, url, source, similarity} | null, items: [{id, title, url, source, similarity}]}", 404: "Unknown id" },
+    async handle(req, app) {
+      return ok(await duplicatesOf(app, req.params.id));
     },
   }),
 ];

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { search } from "../../../../shared/src/app/search";
 import { similarTo } from "../../../../shared/src/app/similar";
 import { ok, route } from "../apiRoute";
@@ -29,6 +29,7 @@ export const searchQuery = z
     to: isoDate.optional(),
     minQuality: z.coerce.number().min(0).max(1).optional(),
     facets: z.enum(["true", "false"]).default("false"),
+    collapse: z.enum(["true", "false"]).default("true"),
   })
   .refine((s) => !s.from || !s.to || Date.parse(s.from) < Date.parse(s.to), { message: "from must be before to", path: ["from"] });
 
@@ -40,15 +41,15 @@ export const searchRoutes = [
     method: "GET",
     path: "/search",
     summary:
-      "Keyword (FTS5 BM25 over the query's content words), semantic (passage vectors) or hybrid (both, score-fused) search; optional filters (category, author, type, language, from/to, minQuality) and facet counts (facets=true).",
+      "Keyword (FTS5 BM25 over the query's content words), semantic (passage vectors) or hybrid (both, score-fused) search; optional filters (category, author, type, language, from/to, minQuality) and facet counts (facets=true). Near-duplicates are collapsed into their original unless collapse=false.",
     query: searchQuery,
     responses: {
       200: "{results: [{id, title, score, snippet, url, path}], total, facets?: {category, author, type: [{value, count}]}}",
       400: "Invalid query",
     },
     async handle(req, app) {
-      const { q, mode, limit, offset, facets, category, author, type, language, from, to, minQuality } = req.query;
-      const filters = { category, author, type, language, from, to, minQuality };
+      const { q, mode, limit, offset, facets, collapse, category, author, type, language, from, to, minQuality } = req.query;
+      const filters = { category, author, type, language, from, to, minQuality, includeDuplicates: collapse === "false" ? (true as const) : undefined };
       return ok(await search(app, { q, mode, limit, offset, filters, facets: facets === "true" }));
     },
   }),

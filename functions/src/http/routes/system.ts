@@ -1,5 +1,6 @@
 import { ok, route, type ApiRoute } from "../apiRoute";
 import { openApiDocument } from "../openapi";
+import { logger } from "../../../../shared/src/observability/logger";
 
 /** Routes about the API itself; `all` is the full list so the document can describe every route. */
 export function systemRoutes(all: () => readonly ApiRoute[]): ApiRoute[] {
@@ -9,9 +10,12 @@ export function systemRoutes(all: () => readonly ApiRoute[]): ApiRoute[] {
       path: "/health",
       summary: "Liveness and store reachability.",
       responses: { 200: "Healthy", 503: "Store unreachable" },
-      async handle(_req, app) {
+      async handle(req, app) {
         const db = await app.store.healthCheck();
-        return ok({ status: db.ok ? "ok" : "degraded", store: db, taskMode: app.config.taskMode }, db.ok ? 200 : 503);
+        // Public: the store's own error (addresses, sometimes credentials) goes to the log and to
+        // /monitoring/store, which needs the key; this answer says only whether it is reachable.
+        if (!db.ok) logger.warn("health check: store unreachable", { error: db.error, correlationId: req.correlationId });
+        return ok({ status: db.ok ? "ok" : "degraded", store: { ok: db.ok, latencyMs: db.latencyMs }, taskMode: app.config.taskMode }, db.ok ? 200 : 503);
       },
     }),
     route({

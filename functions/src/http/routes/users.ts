@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { recommendationsFor, trackInteraction } from "../../../../shared/src/app/interactions";
 import { INTERACTION_WEIGHTS } from "../../../../shared/src/domain/recommendations";
 import { ok, route } from "../apiRoute";

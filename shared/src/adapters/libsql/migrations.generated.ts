@@ -92,5 +92,18 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
       "\n-- Vectors stored before this migration: their resources are marked with the embedder that made them,\n-- so a different configured embedder re-embeds them (and every passage is written on the next index).\nUPDATE `resources` SET `embedded_model` = (SELECT `model` FROM `resource_embeddings` e WHERE e.`resource_id` = `resources`.`id` LIMIT 1);\n",
       "\n-- Existing resources have no passages yet: the reconciler re-indexes them (indexed_revision behind).\nUPDATE `resources` SET `indexed_revision` = 0, `embedded_revision` = 0 WHERE `ingestion_status` = 'completed';\n"
     ]
+  },
+  {
+    "tag": "0009_near_duplicates",
+    "when": 1796600000000,
+    "hash": "61f9bf1c488495c0365d9d5a7d7e6bb03376b3a72618f320035dafff1bad93ce",
+    "statements": [
+      "-- Near-duplicates (issue 18, docs/duplicates.md): each resource's MinHash signature, its LSH band keys,\n-- and the resource it is a near-copy of.\nALTER TABLE `resources` ADD `duplicate_of` text;\n",
+      "\nALTER TABLE `resources` ADD `duplicate_similarity` real;\n",
+      "\nCREATE INDEX `resources_duplicate_idx` ON `resources` (`duplicate_of`);\n",
+      "\nCREATE TABLE `resource_fingerprints` (\n\t`resource_id` text PRIMARY KEY NOT NULL,\n\t`content_revision` integer NOT NULL,\n\t`signature` text NOT NULL\n);\n",
+      "\nCREATE TABLE `fingerprint_bands` (\n\t`band_key` text NOT NULL,\n\t`resource_id` text NOT NULL,\n\tPRIMARY KEY(`band_key`, `resource_id`)\n);\n",
+      "\nCREATE INDEX `fingerprint_bands_resource_idx` ON `fingerprint_bands` (`resource_id`);\n"
+    ]
   }
 ];

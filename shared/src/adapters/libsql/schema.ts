@@ -1,10 +1,10 @@
 /**
  * Drizzle table definitions: the typed view of the store. The DDL lives in
  * `shared/migrations/*.sql` (drizzle cannot declare FTS5 tables or vector
- * columns); `test/integration/store/schema.test.ts` checks the two agree.
+ * columns); `test/unit/schema.test.ts` checks the two agree.
  *
  * Every derived datum records the revision it was computed from, so freshness
- * is a comparison and every task is idempotent (DESIGN.md §2.3).
+ * is a comparison and every task is idempotent (docs/architecture.md, "Debounce and idempotence by revision").
  */
 import { sql } from "drizzle-orm";
 import { integer, primaryKey, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -49,10 +49,13 @@ export const resources = sqliteTable(
     graphRevision: integer("graph_revision").notNull().default(0),
     authorsRevision: integer("authors_revision").notNull().default(0),
     batchId: text("batch_id"),
+    /** The resource this one is a near-copy of (docs/duplicates.md), and the estimated similarity of their texts. */
+    duplicateOf: text("duplicate_of"),
+    duplicateSimilarity: real("duplicate_similarity"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [index("resources_hash_idx").on(t.contentHash), index("resources_batch_idx").on(t.batchId), index("resources_created_idx").on(t.createdAt, t.id)],
+  (t) => [index("resources_hash_idx").on(t.contentHash), index("resources_batch_idx").on(t.batchId), index("resources_created_idx").on(t.createdAt, t.id), index("resources_duplicate_idx").on(t.duplicateOf)],
 );
 
 export type IngestionStatus = "pending" | "processing" | "completed" | "failed";
@@ -270,6 +273,23 @@ export const searchState = sqliteTable("search_state", {
   value: text("value").notNull(),
 });
 
+/** MinHash signature of a resource's text (domain/fingerprint.ts), hex, and the content revision it was computed from. */
+export const resourceFingerprints = sqliteTable("resource_fingerprints", {
+  resourceId: text("resource_id").primaryKey(),
+  contentRevision: integer("content_revision").notNull(),
+  signature: text("signature").notNull(),
+});
+
+/** LSH band keys of each signature: resources sharing a key are near-duplicate candidates. */
+export const fingerprintBands = sqliteTable(
+  "fingerprint_bands",
+  {
+    bandKey: text("band_key").notNull(),
+    resourceId: text("resource_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bandKey, t.resourceId] }), index("fingerprint_bands_resource_idx").on(t.resourceId)],
+);
+
 export const schema = {
   resources,
   citations,
@@ -290,5 +310,7 @@ export const schema = {
   queryStats,
   passages,
   searchState,
+  resourceFingerprints,
+  fingerprintBands,
 };
 
