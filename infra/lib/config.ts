@@ -16,6 +16,14 @@ export interface InfraConfig {
   /** Steady-state request rate allowed on the HTTP API (requests per second). */
   apiRateLimit: number;
   apiBurstLimit: number;
+  /**
+   * OIDC issuer of the users' tokens (context `jwtIssuer` or env JWT_ISSUER), e.g. a Cognito user pool:
+   * `https://cognito-idp.<region>.amazonaws.com/<poolId>`. When set, the per-user routes take a JWT
+   * (API Gateway's JWT authorizer) and act for its `sub`; when absent they stay behind the API key.
+   */
+  jwtIssuer?: string;
+  /** Accepted `aud` values (context `jwtAudience` or env JWT_AUDIENCE, comma-separated; Cognito: the app client id). */
+  jwtAudience?: string[];
 }
 
 export const DEFAULT_CONFIG: InfraConfig = {
@@ -49,7 +57,19 @@ export function readConfig(node: Node): InfraConfig {
     natGateways: int("natGateways", DEFAULT_CONFIG.natGateways),
     apiRateLimit: int("apiRateLimit", DEFAULT_CONFIG.apiRateLimit),
     apiBurstLimit: int("apiBurstLimit", DEFAULT_CONFIG.apiBurstLimit),
+    ...jwtSettings(text("jwtIssuer") ?? nonEmpty(process.env.JWT_ISSUER), text("jwtAudience") ?? nonEmpty(process.env.JWT_AUDIENCE)),
   };
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v && v.trim() !== "" ? v.trim() : undefined;
+}
+
+function jwtSettings(issuer: string | undefined, audience: string | undefined): Pick<InfraConfig, "jwtIssuer" | "jwtAudience"> {
+  if (!issuer && !audience) return {};
+  if (!issuer || !audience) throw new Error("context jwtIssuer and jwtAudience go together: give both (Cognito: the user pool's issuer URL and its app client id) or neither");
+  if (!/^https:\/\/[^\s/]+/.test(issuer)) throw new Error(`context jwtIssuer must be an https URL, got "${issuer}"`);
+  return { jwtIssuer: issuer, jwtAudience: audience.split(",").map((a) => a.trim()).filter(Boolean) };
 }
 
 /** Values the functions read from their environment and CloudWatch reads back. */

@@ -76,6 +76,7 @@ export class NeoAlexandriaStack extends Stack {
       apiKeySecret: secrets.apiKey,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
+      ...(config.jwtIssuer && config.jwtAudience ? { jwt: { issuer: config.jwtIssuer, audience: config.jwtAudience } } : {}),
     });
     this.grantApiOperations(secrets.libsql);
 

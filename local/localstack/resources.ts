@@ -4,12 +4,12 @@
  * CDK stack, so a local run behaves like a deployment.
  */
 import { EVENT_SOURCE } from "../../shared/src/events/catalogue";
-import { dlqName, queueName, routes as routingTable, visibilityTimeoutSeconds, type Route } from "../../shared/src/events/routing";
+import { dlqName, queueName, routes as routingTable, type Route } from "../../shared/src/events/routing";
+import { deadLetterQueueAttributes, taskQueueAttributes } from "../../shared/src/adapters/sqs/queueAttributes";
 
 /** What emulators use when no real account exists. */
 export const EMULATOR_ACCOUNT_ID = "000000000000";
 export const EMULATOR_REGION = "us-east-1";
-const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 
 export interface QueueDefinition {
   name: string;
@@ -35,18 +35,11 @@ export function queueDefinitions(options: LocalResourceOptions = {}): QueueDefin
   const { table = routingTable, prefix = "alexandria", region = EMULATOR_REGION, accountId = EMULATOR_ACCOUNT_ID } = options;
   const dlqs = table.map((r) => ({
     name: dlqName(r.task, prefix),
-    attributes: { MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_SECONDS) },
+    attributes: deadLetterQueueAttributes(),
   }));
   const queues = table.map((r) => ({
     name: queueName(r.task, prefix),
-    attributes: {
-      DelaySeconds: String(r.delaySeconds),
-      VisibilityTimeout: String(visibilityTimeoutSeconds(r)),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: `arn:aws:sqs:${region}:${accountId}:${dlqName(r.task, prefix)}`,
-        maxReceiveCount: String(r.maxRetries + 1),
-      }),
-    },
+    attributes: taskQueueAttributes(r, `arn:aws:sqs:${region}:${accountId}:${dlqName(r.task, prefix)}`),
   }));
   return [...dlqs, ...queues];
 }

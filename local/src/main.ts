@@ -17,6 +17,7 @@ import path from "node:path";
 import { startLocalStack, type LocalStack } from "./stack";
 import { startScheduler, type Scheduler } from "./scheduler";
 import { loadConfig } from "../../shared/src/config";
+import { checkListenPolicy } from "../../shared/src/security/listenPolicy";
 import { runJob } from "../../shared/src/jobs/registry";
 import type { JobName } from "../../shared/src/events/schedules";
 import type { WorkerFigures } from "../../shared/src/observability/runtime";
@@ -29,6 +30,13 @@ import { startReporting } from "./workers/workerReport";
 const JOBS_IN_API_PROCESS: ReadonlySet<JobName> = new Set(["cache-cleanup"]);
 
 const config = loadConfig();
+try {
+  // Before any process starts: no key and a non-loopback HOST is refused with how to set one.
+  checkListenPolicy(config);
+} catch (e) {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
 let stop: () => Promise<void>;
 
 if (config.taskMode === "inline") {

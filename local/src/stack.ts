@@ -7,7 +7,6 @@
  * every worker process, see main.ts) is one of these with some parts turned
  * off; the CLI and most tests run all parts in one process.
  */
-import type http from "node:http";
 import { mkdirSync } from "node:fs";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { startQueueServer, type QueueServer } from "./queue/queueServer";
@@ -29,7 +28,10 @@ import type { EventBus } from "../../shared/src/ports/bus";
 import { createApiHandler } from "../../functions/src/http/router";
 import { apiRoutes } from "../../functions/src/http/routeList";
 import { logger } from "../../shared/src/observability/logger";
-import { startHttpServer } from "./httpServer";
+import { startHttpServer, type LocalHttpServer } from "./httpServer";
+import { apiGate, originGate } from "./requestGate";
+import { checkListenPolicy } from "../../shared/src/security/listenPolicy";
+import { keyRingFor } from "../../functions/src/http/router";
 import { PopularityCounter } from "../../shared/src/app/popularity";
 import { warmCache } from "../../shared/src/app/cacheWarming";
 import { startScheduler, type Scheduler } from "./scheduler";
@@ -66,6 +68,8 @@ export interface LocalStack {
   routes: Route[];
   pollers: QueuePoller[];
   sqsEndpoint: string;
+  /** The HTTP server (absent without the API): its buffered-bytes gauge for tests. */
+  httpServer: LocalHttpServer | undefined;
   /** Present when started with `scheduler: true`. */
   scheduler: Scheduler | undefined;
   /** Stops the pollers: in-flight batches finish (at most `graceMs`, then what is left is released). */
@@ -75,6 +79,8 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const config = loadConfig({ ...process.env, ...options.env });
+  // Before anything starts: no key and a non-loopback address is refused with how to set one.
+  if (options.api !== false) checkListenPolicy(config);
   mkdirSync(config.dataDir, { recursive: true });
   const routes = applyRouteOverrides(routeTable, { ...(config.routeOverrides ?? {}), ...(options.routeOverrides ?? {}) });
 
@@ -142,11 +148,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           seriesIntervalMs: options.api === false ? 0 : options.seriesIntervalMs,
         });
 
-  let server: http.Server | undefined;
+  let server: LocalHttpServer | undefined;
   let url = "";
   if (options.api !== false) {
     const handler = createApiHandler(apiRoutes, async () => app);
-    server = await startHttpServer({ handler, port: config.port, host: config.host, maxBodyBytes: config.maxRequestBytes, extraRoutes: monitoring?.extraRoutes ?? [] });
+    const keys = keyRingFor(config);
+    server = await startHttpServer({
+      handler,
+      port: config.port,
+      host: config.host,
+      maxBodyBytes: config.maxRequestBytes,
+      extraRoutes: monitoring?.extraRoutes ?? [],
+      originGate: originGate({ allowedHosts: [config.host, ...config.allowedHosts] }),
+      apiGate: apiGate({ routes: apiRoutes, keys: () => keys, maxBodyBytes: config.maxRequestBytes }),
+      limits: {
+        ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}),
+        ...(config.maxBufferedBytes ? { maxBufferedBytes: config.maxBufferedBytes } : {}),
+      },
+    });
     const addr = server.address();
     url = typeof addr === "object" && addr ? `http://${config.host}:${addr.port}` : "";
     writeServerFile(config.dataDir, url);
@@ -171,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routes,
     pollers,
     sqsEndpoint,
+    httpServer: server,
     scheduler,
     stopWorkers,
     async stop() {

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import * as z from "zod";
 import type { RouteOverrides } from "./events/routing";
+import { parseApiKeysEnv, type UserKey } from "./security/principal";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -26,6 +27,14 @@ const envSchema = z.object({
   /** `off` disables caching (the baseline the cache benchmark compares against). */
   CACHE: z.enum(["on", "off"]).default("on"),
   API_KEY: z.string().min(8, "API_KEY must be at least 8 characters").optional(),
+  /** User keys, `userId=key,...` (besides the keys file DATA_DIR/api-keys.json); see shared/src/security/principal.ts. */
+  API_KEYS: z.string().optional(),
+  /** Host names the local server answers for besides IP literals, localhost and HOST (comma-separated); see requestOrigin.ts. */
+  ALLOWED_HOSTS: z.string().optional(),
+  /** Local server: open connections at most. */
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).optional(),
+  /** Local server: request body bytes held in memory across all requests at once. */
+  MAX_BUFFERED_BYTES: z.coerce.number().int().positive().optional(),
   TASK_MODE: z.enum(["queued", "inline"]).default("queued"),
   /** Worker processes `npm start` runs (queued mode); default one per core. */
   WORKERS: z.coerce.number().int().min(1).max(256).optional(),
@@ -76,6 +85,11 @@ export interface AppConfig {
   redisPrefix: string;
   cache: "on" | "off";
   apiKey: string | undefined;
+  /** User keys from API_KEYS (the keys file is read by the key ring). */
+  userApiKeys: UserKey[];
+  allowedHosts: string[];
+  maxConnections: number | undefined;
+  maxBufferedBytes: number | undefined;
   taskMode: "queued" | "inline";
   workers: number;
   drainGraceMs: number;
@@ -100,6 +114,14 @@ export interface AppConfig {
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+function parseUserKeys(text: string | undefined): UserKey[] {
+  try {
+    return parseApiKeysEnv(text);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -131,6 +153,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisPrefix: e.REDIS_PREFIX,
     cache: e.CACHE,
     apiKey: e.API_KEY,
+    userApiKeys: parseUserKeys(e.API_KEYS),
+    allowedHosts: (e.ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
+    maxConnections: e.MAX_CONNECTIONS,
+    maxBufferedBytes: e.MAX_BUFFERED_BYTES,
     taskMode: e.TASK_MODE,
     workers: e.WORKERS ?? os.availableParallelism(),
     drainGraceMs: e.DRAIN_GRACE_MS,

@@ -57,7 +57,7 @@ describe("dashboard", () => {
     const res = await api<{ id: string }>(stack, "POST", "/resources", { content: `Dashboards show what a system is doing. ${randomUUID()}`, contentType: "text/plain" }, auth);
     expect(res.status).toBe(202);
     const id = res.body.id;
-    await waitFor(async () => (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`)).body.upToDate, 45_000);
+    await waitFor(async () => (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`, undefined, auth)).body.upToDate, 45_000);
 
     // The page refreshes by itself every 2 s: no reload.
     await page.locator(`#tasks tr[data-resource="${id}"][data-task="ingestion"][data-status="succeeded"]`).waitFor({ timeout: 15_000 });
@@ -89,7 +89,7 @@ describe("dashboard", () => {
     await row.waitFor({ state: "detached", timeout: 20_000 });
     await page.locator("#replay-result", { hasText: "replayed 1" }).waitFor({ timeout: 5_000 });
 
-    await waitFor(async () => (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`)).body.upToDate, 45_000);
+    await waitFor(async () => (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`, undefined, auth)).body.upToDate, 45_000);
     const dlq = await api<{ items: Array<{ resourceId: string }> }>(stack, "GET", "/monitoring/dead-letters", undefined, auth);
     expect(dlq.body.items.some((d) => d.resourceId === id)).toBe(false);
     await page.locator(`#tasks tr[data-resource="${id}"][data-task="ingestion"][data-status="succeeded"]`).waitFor({ timeout: 15_000 });

@@ -34,7 +34,7 @@ describe("with Redis unreachable", () => {
     const before = (await get<Degraded>(stack, "/monitoring/degraded")).body;
     expect(before.source).toBe("processes");
     expect(Object.keys(before.total).sort()).toEqual(["coarse-search-invalidation", "embedder-throttled", "redis-unavailable"]);
-    const search = await api<{ results: unknown[] }>(stack, "GET", "/search?q=anything&mode=keyword");
+    const search = await api<{ results: unknown[] }>(stack, "GET", "/search?q=anything&mode=keyword", undefined, { "x-api-key": KEY });
     expect(search.status).toBe(200);
     const after = (await get<Degraded>(stack, "/monitoring/degraded")).body;
     expect(after.total["redis-unavailable"]).toBeGreaterThan(before.total["redis-unavailable"] ?? 0);

@@ -10,6 +10,7 @@ import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { monitoringRoutes } from "../../functions/src/http/routes/monitoring";
 import { instantTimings } from "../../shared/src/events/routing";
 import { historyKey, RedisHistorySink } from "../../shared/src/observability/redisHistory";
+import { accessOf } from "../../shared/src/security/routePolicy";
 import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
 import { sharedRedisUrl } from "../helpers/sharedRedis";
 import { untilCurrent } from "../helpers/resourceStatus";
@@ -69,7 +70,7 @@ describe("with workers and Redis", () => {
   it("refuses every /monitoring route without the API key", async () => {
     expect(monitoringRoutes.length).toBeGreaterThanOrEqual(11);
     for (const r of monitoringRoutes) {
-      expect(r.auth, r.path).toBe(true);
+      expect(accessOf(r), r.path).toBe("admin");
       const res = await fetch(`${stack.url}${r.path}`, { method: r.method, ...(r.method === "POST" ? { headers: { "content-type": "application/json" }, body: "{}" } : {}) });
       expect(res.status, `${r.method} ${r.path}`).toBe(401);
     }
@@ -80,7 +81,7 @@ describe("with workers and Redis", () => {
   it("shows one request's whole chain of events and tasks under its correlation id", async () => {
     const correlationId = `corr-${randomUUID()}`;
     const id = await post(stack, doc("astronomy"), { "x-correlation-id": correlationId });
-    await untilCurrent(stack, id);
+    await untilCurrent(stack, id, { headers: { "x-api-key": KEY } });
     // The last task.completed of the chain can land just after the status turned current.
     const events = await waitFor(async () => {
       const res = await get<{ source: string; items: EventItem[] }>(stack, `/monitoring/events?limit=1000&correlationId=${correlationId}`);
@@ -136,7 +137,7 @@ describe("with workers and Redis", () => {
     const lastBefore = (await get<{ items: TaskRow[] }>(stack, "/monitoring/tasks?limit=1")).body.items[0]?.id ?? 0;
 
     const id = await post(stack, doc("botany"));
-    await untilCurrent(stack, id);
+    await untilCurrent(stack, id, { headers: { "x-api-key": KEY } });
 
     const after = await waitFor(async () => {
       const s = await get<typeof before.body>(stack, "/monitoring/tasks/summary?windowMinutes=60");
@@ -171,10 +172,10 @@ describe("with workers and Redis", () => {
     const processed = (w: Workers, task: string) => w.pollers.find((p) => p.task === task)!.processed;
 
     const id = await post(stack, doc("geology"));
-    await untilCurrent(stack, id);
+    await untilCurrent(stack, id, { headers: { "x-api-key": KEY } });
     const c0 = (await get<CacheStats>(stack, "/monitoring/cache")).body;
-    expect((await api(stack, "GET", `/resources/${id}`)).status).toBe(200);
-    expect((await api(stack, "GET", `/resources/${id}`)).status).toBe(200);
+    expect((await get(stack, `/resources/${id}`)).status).toBe(200);
+    expect((await get(stack, `/resources/${id}`)).status).toBe(200);
 
     const w1 = (await get<Workers>(stack, "/monitoring/workers")).body;
     expect(w1.runtime).toBe("local");

@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { oldestMessageAgeThresholdSeconds } from "../../infra/lib/alarm-thresholds";
 import { DEFAULT_CONFIG, EMBEDDING_MODEL_ID, METRICS_NAMESPACE } from "../../infra/lib/config";
 import { dlqName, queueName, routes } from "../../shared/src/events/routing";
+import { accessOf, PUBLIC_ROUTES, USER_ROUTES } from "../../shared/src/security/routePolicy";
+import { apiRoutes } from "../../functions/src/http/routeList";
 import {
   asArray,
   onlyLogicalId,
@@ -182,10 +184,16 @@ export function describePlatform(ctx: SynthContext): void {
       });
     });
 
-    it("protects every route except GET /health and GET /openapi.json", () => {
+    it("protects every route except the public ones of the shared route policy (GET /health, GET /openapi.json)", () => {
       const found = Object.values(resourcesOfType(ctx.synth.template, "AWS::ApiGatewayV2::Route")).map((r) => r.Properties ?? {});
       const open = found.filter((r) => r.AuthorizationType === "NONE").map((r) => r.RouteKey);
+      expect(open.sort()).toEqual(PUBLIC_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
       expect(open.sort()).toEqual(["GET /health", "GET /openapi.json"]);
+      // The local server reads the same list: what is public there is public here, and nothing else.
+      expect(apiRoutes.filter((r) => accessOf(r) === "public").map((r) => `${r.method} ${r.path}`).sort()).toEqual(open.sort());
+      // Per-user routes are routes of their own; without an OIDC issuer they sit behind the API key.
+      const keys = found.map((r) => r.RouteKey);
+      for (const r of USER_ROUTES) expect(keys).toContain(`${r.method} ${r.path}`);
       const guarded = found.filter((r) => r.AuthorizationType !== "NONE");
       expect(guarded.map((r) => r.RouteKey)).toContain("ANY /{proxy+}");
       for (const r of guarded) {

@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../infra/lib/config";
 import { EVENT_SOURCE } from "../../shared/src/events/catalogue";
 import { capacityFor } from "../../shared/src/events/priority";
-import { dlqName, queueName, routes, visibilityTimeoutSeconds } from "../../shared/src/events/routing";
+import { dlqName, queueName, routes } from "../../shared/src/events/routing";
+import { deadLetterQueueAttributes, taskQueueSettings } from "../../shared/src/adapters/sqs/queueAttributes";
 import { onlyLogicalId, resourcesOfType, type SynthContext } from "./synth";
 
 /** Declares the checks; `ctx.synth` is filled by the beforeAll of stack.test.ts. */
@@ -27,17 +28,22 @@ export function describeRoutes(ctx: SynthContext): void {
 
     it("has a queue with the route's delay, visibility timeout, encryption and redrive to its DLQ", () => {
       const queue = resourcesOfType(ctx.synth.template, "AWS::SQS::Queue")[queueId()];
+      // The same builder fauxqs and LocalStack setup use (shared/src/adapters/sqs/queueAttributes.ts).
+      const settings = taskQueueSettings(route);
       expect(queue?.Properties).toMatchObject({
-        DelaySeconds: route.delaySeconds,
-        VisibilityTimeout: visibilityTimeoutSeconds(route),
+        DelaySeconds: settings.delaySeconds,
+        VisibilityTimeout: settings.visibilityTimeoutSeconds,
+        MessageRetentionPeriod: settings.retentionSeconds,
         SqsManagedSseEnabled: true,
-        RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [dlqId(), "Arn"] }, maxReceiveCount: route.maxRetries + 1 },
+        RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [dlqId(), "Arn"] }, maxReceiveCount: settings.maxReceiveCount },
       });
+      expect(typeof (queue?.Properties?.RedrivePolicy as { maxReceiveCount: unknown }).maxReceiveCount).toBe("number");
     });
 
     it("keeps its dead letters for 14 days", () => {
       const dlq = resourcesOfType(ctx.synth.template, "AWS::SQS::Queue")[dlqId()];
       expect(dlq?.Properties?.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      expect(String(dlq?.Properties?.MessageRetentionPeriod)).toBe(deadLetterQueueAttributes().MessageRetentionPeriod);
     });
 
     it("denies non-TLS access to its queue and DLQ", () => {

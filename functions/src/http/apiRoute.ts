@@ -1,10 +1,12 @@
 /**
- * An API route is data: method, path, who may call it, the zod schemas of its
+ * An API route is data: method, path (who may call it: the route policy,
+ * shared/src/security/routePolicy.ts), the zod schemas of its
  * input and a handler. The router, request validation and `/openapi.json` are
  * all derived from the same list, so documentation cannot drift from code.
  */
 import type * as z from "zod";
 import type { AppContext } from "../../../shared/src/app/context";
+import type { Principal } from "../../../shared/src/security/principal";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -14,6 +16,8 @@ export interface ApiRequest<P = Record<string, string>, Q = Record<string, unkno
   body: B;
   headers: Record<string, string | undefined>;
   correlationId: string;
+  /** Who is calling (shared/src/security/principal.ts); per-user routes act for this principal only. */
+  principal: Principal;
 }
 
 export interface ApiResponse {
@@ -29,8 +33,6 @@ export interface ApiRoute {
   /** API Gateway style: `/resources/{id}`. */
   path: string;
   summary: string;
-  /** When true and an API key is configured, `x-api-key` must match it. */
-  auth: boolean;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;

@@ -8,7 +8,7 @@
  * life, which suits connection strings but not a rotated key). Comparison is
  * constant-time. Any failure to read the key denies the request (fail closed).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { sameSecret } from "../../../shared/src/security/constantTime";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult } from "aws-lambda";
 
@@ -31,12 +31,9 @@ export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promis
   return { isAuthorized: keysMatch(presented, expected) };
 };
 
-/** Constant-time equality; hashing first makes the inputs equal in length. */
+/** Constant-time equality (the project's one secret comparison). */
 export function keysMatch(presented: string, expected: string): boolean {
-  if (expected.length === 0) return false;
-  const a = createHash("sha256").update(presented).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+  return sameSecret(presented, expected);
 }
 
 /** For tests: forget the cached key. */

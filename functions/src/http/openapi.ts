@@ -1,5 +1,6 @@
 /** `/openapi.json`, generated from the route list and its zod schemas. */
 import * as z from "zod";
+import { accessOf } from "../../../shared/src/security/routePolicy";
 import type { ApiRoute } from "./apiRoute";
 
 type JsonSchema = Record<string, unknown>;
@@ -30,7 +31,7 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl?: string)
       operationId: `${r.method.toLowerCase()}${r.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
       parameters: parametersOf(r),
       responses: Object.fromEntries(Object.entries(r.responses).map(([code, description]) => [code, { description }])),
-      ...(r.auth ? { security: [{ apiKey: [] }] } : {}),
+      ...(accessOf(r) !== "public" ? { security: [{ apiKey: [] }] } : {}),
     };
     const body = schemaOf(r.body);
     if (body) op.requestBody = { required: true, content: { "application/json": { schema: body } } };

@@ -4,7 +4,6 @@
  * correlation ids and errors that are always JSON with a message. A client
  * can cause a 4xx, never a 500.
  */
-import { timingSafeEqual, createHash } from "node:crypto";
 import middy from "@middy/core";
 import httpRouterHandler from "@middy/http-router";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
@@ -15,6 +14,9 @@ import { safeCorrelationId } from "../../../shared/src/observability/correlation
 import { logger } from "../../../shared/src/observability/logger";
 import type { AppContext } from "../../../shared/src/app/context";
 import type { ApiRoute } from "./apiRoute";
+import type { AppConfig } from "../../../shared/src/config";
+import { accessOf } from "../../../shared/src/security/routePolicy";
+import { ANONYMOUS, loadKeyRing, principalOf, type KeyRing } from "../../../shared/src/security/principal";
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -26,12 +28,24 @@ function json(status: number, body: unknown, correlationId: string, headers: Rec
   };
 }
 
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  // Hash both so the comparison is constant-time whatever the lengths.
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+/** The key ring of a configuration, read once (the keys file too: a new key needs a restart). */
+const keyRings = new WeakMap<AppConfig, KeyRing>();
+export function keyRingFor(config: AppConfig): KeyRing {
+  let ring = keyRings.get(config);
+  if (!ring) {
+    ring = loadKeyRing(config);
+    keyRings.set(config, ring);
+  }
+  return ring;
+}
+
+/**
+ * The media type's essence (RFC 9110: type/subtype, parameters dropped) must be
+ * exactly application/json. Anything looser lets a browser send a JSON body
+ * cross-site without a preflight (`text/plain; x=json`, or no type at all).
+ */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase() === "application/json";
 }
 
 function lowerHeaders(h: APIGatewayProxyEventV2["headers"]): Record<string, string | undefined> {
@@ -69,8 +83,7 @@ function checkBodySize(event: APIGatewayProxyEventV2, maxBytes: number): void {
 function parseBody(event: APIGatewayProxyEventV2): unknown {
   if (!event.body) return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
-  const type = lowerHeaders(event.headers)["content-type"] ?? "";
-  if (type && !type.includes("json")) throw new HttpError(415, "request body must be application/json");
+  if (!isJsonMediaType(lowerHeaders(event.headers)["content-type"])) throw new HttpError(415, "request body must be sent with content-type: application/json");
   try {
     return JSON.parse(text);
   } catch {
@@ -87,14 +100,14 @@ export function createApiHandler(routes: readonly ApiRoute[], getApp: () => Prom
       const correlationId = safeCorrelationId(headers["x-correlation-id"]);
       const app = await getApp();
       checkBodySize(event, app.config.maxRequestBytes);
-      const key = app.config.apiKey;
-      if (r.auth && key && !sameSecret(headers["x-api-key"], key)) {
-        return json(401, { error: "missing or wrong x-api-key" }, correlationId);
-      }
+      const access = accessOf(r);
+      const principal = principalOf(event, headers["x-api-key"], keyRingFor(app.config));
+      if (access !== "public" && !principal) return json(401, { error: "missing or wrong x-api-key" }, correlationId);
+      if (access === "admin" && principal?.kind !== "admin") return json(403, { error: "this route needs the admin key" }, correlationId);
       const params = validate(r.params, event.pathParameters ?? {}, "path");
       const query = validate(r.query, event.queryStringParameters ?? {}, "query");
       const body = r.body ? validate(r.body, parseBody(event), "body") : undefined;
-      const res = await r.handle({ params, query, body, headers, correlationId } as never, app);
+      const res = await r.handle({ params, query, body, headers, correlationId, principal: principal ?? ANONYMOUS } as never, app);
       if (res.text !== undefined) return { statusCode: res.status, headers: { "x-correlation-id": correlationId, ...res.headers }, body: res.text };
       return json(res.status, res.body, correlationId, res.headers);
     },

@@ -1,12 +1,14 @@
 /**
  * The HTTP API: one Lambda (middy router) behind API Gateway HTTP API, with a
- * Lambda authorizer checking `x-api-key` on every route except the health
- * check and the OpenAPI document, access logs in JSON, and stage throttling.
+ * Lambda authorizer checking `x-api-key` on every route except the public ones
+ * and, when an OIDC issuer is configured, a JWT authorizer on the per-user
+ * routes (both lists: shared/src/security/routePolicy.ts); access logs in
+ * JSON, and stage throttling.
  */
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -15,12 +17,10 @@ import { SERVICE_NAME } from "../config";
 import { entries } from "../paths";
 import { AppFunction, LAZY_MODULES } from "./app-function";
 import type { Network } from "./network";
+import { PUBLIC_ROUTES, USER_ROUTES } from "../../../shared/src/security/routePolicy";
 
-/** Routes anyone may call: load balancers and humans reading the API description. */
-export const PUBLIC_ROUTES = [
-  { method: apigw.HttpMethod.GET, path: "/health" },
-  { method: apigw.HttpMethod.GET, path: "/openapi.json" },
-] as const;
+/** Who may call what: the one list the local server reads too (shared/src/security/routePolicy.ts). */
+export { PUBLIC_ROUTES, USER_ROUTES };
 
 export const API_KEY_HEADER = "x-api-key";
 
@@ -31,6 +31,8 @@ export interface ApiProps {
   apiKeySecret: secretsmanager.ISecret;
   rateLimit: number;
   burstLimit: number;
+  /** Users' tokens (any OIDC issuer; Cognito documented in docs/security.md). Absent: per-user routes need the API key. */
+  jwt?: { issuer: string; audience: string[] };
 }
 
 export class Api extends Construct {
@@ -115,7 +117,7 @@ export class Api extends Construct {
     for (const route of PUBLIC_ROUTES) {
       const [created] = this.httpApi.addRoutes({
         path: route.path,
-        methods: [route.method],
+        methods: [route.method as apigw.HttpMethod],
         integration,
         authorizer: new apigw.HttpNoneAuthorizer(),
       });
@@ -125,6 +127,14 @@ export class Api extends Construct {
           reason: `${route.method} ${route.path} is public by design (health probe / API description); it reveals no library data.`,
         });
       }
+    }
+    // Per-user routes act for the caller: with an OIDC issuer configured, its JWT (the handler reads `sub`);
+    // without one they stay behind the API key (the admin names the user).
+    const userAuthorizer = props.jwt
+      ? new HttpJwtAuthorizer("UserJwtAuthorizer", props.jwt.issuer, { authorizerName: "user-jwt", jwtAudience: props.jwt.audience })
+      : authorizer;
+    for (const route of USER_ROUTES) {
+      this.httpApi.addRoutes({ path: route.path, methods: [route.method as apigw.HttpMethod], integration, authorizer: userAuthorizer });
     }
     // Everything else goes to the router inside the function, behind the authorizer.
     this.httpApi.addRoutes({ path: "/{proxy+}", methods: [apigw.HttpMethod.ANY], integration });

@@ -12,7 +12,7 @@ import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { capacityFor } from "../../../shared/src/events/priority";
-import { dlqName, queueName, visibilityTimeoutSeconds, type Route } from "../../../shared/src/events/routing";
+import { dlqName, queueName, type Route } from "../../../shared/src/events/routing";
 import { eventPatternFor } from "../event-pattern";
 import { entries } from "../paths";
 import { capabilitiesOf } from "../task-capabilities";
@@ -20,6 +20,7 @@ import { AppFunction, LAZY_MODULES } from "./app-function";
 import type { Network } from "./network";
 import { allowEmbeddingModel } from "./permissions";
 import { deadLetterQueue } from "./queues";
+import { taskQueueSettings } from "../../../shared/src/adapters/sqs/queueAttributes";
 
 /** How long EventBridge keeps retrying delivery to a queue before the event goes to the delivery DLQ. */
 export const TARGET_MAX_EVENT_AGE = Duration.hours(2);
@@ -53,14 +54,15 @@ export class TaskRoute extends Construct {
     this.dlqName = dlqName(route.task, prefix);
 
     this.dlq = deadLetterQueue(this, "Dlq", this.dlqName, `tasks of ${route.task}`);
+    const settings = taskQueueSettings(route);
     this.queue = new sqs.Queue(this, "Queue", {
       queueName: this.queueName,
-      deliveryDelay: Duration.seconds(route.delaySeconds),
-      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(route)),
-      retentionPeriod: Duration.days(4),
+      deliveryDelay: Duration.seconds(settings.delaySeconds),
+      visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.seconds(settings.retentionSeconds),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      deadLetterQueue: { queue: this.dlq, maxReceiveCount: route.maxRetries + 1 },
+      deadLetterQueue: { queue: this.dlq, maxReceiveCount: settings.maxReceiveCount },
     });
 
     this.rule = new events.Rule(this, "Rule", {

@@ -5,7 +5,6 @@
  * which check the API key. `/metrics` checks it too (`x-api-key`, or
  * `Authorization: Bearer <key>` as Prometheus scrapers send it).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +13,7 @@ import type { PrometheusMetrics } from "../../../shared/src/observability/promet
 import { logger } from "../../../shared/src/observability/logger";
 import { errorMessage } from "../../../shared/src/errors";
 import type { ExtraRoute } from "../httpServer";
+import { sameSecret } from "../../../shared/src/security/constantTime";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -48,13 +48,6 @@ export function dashboardRoute(): ExtraRoute {
     res.end(req.method === "HEAD" ? undefined : body);
     return true;
   };
-}
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {

@@ -14,13 +14,17 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API; the key goes in a header, never in the URL. */
+/**
+ * Calls the API; the key goes in a header, never in the URL. Every route but
+ * /health needs the key when one is set (docs/security.md, "Route access"):
+ * a 401 opens the key form once and the call is made again with the key given.
+ */
 export async function call(path, init = {}) {
-  const headers = { accept: "application/json", ...(init.headers || {}) };
-  const key = sessionStorage.getItem(KEY_STORAGE);
-  if (key) headers["x-api-key"] = key;
-  if (init.body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(path, { ...init, headers });
+  let res = await send(path, init);
+  if (res.status === 401) {
+    await new Promise((resolve) => keyPrompt(resolve));
+    res = await send(path, init);
+  }
   if (res.status === 401) throw new NeedsKey("an API key is needed");
   const text = await res.text();
   let body = null;
@@ -31,6 +35,14 @@ export async function call(path, init = {}) {
   }
   if (!res.ok) throw new ApiError(res.status, (body && body.error) || `${res.status}`);
   return body;
+}
+
+function send(path, init) {
+  const headers = { accept: "application/json", ...(init.headers || {}) };
+  const key = sessionStorage.getItem(KEY_STORAGE);
+  if (key) headers["x-api-key"] = key;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  return fetch(path, { ...init, headers });
 }
 
 /** Builds an element; children are nodes or text (set as text, never parsed as HTML). */

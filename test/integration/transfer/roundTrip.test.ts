@@ -24,7 +24,7 @@ async function exportOf(stack: TestStack): Promise<{ status: number; type: strin
 }
 
 async function current(stack: TestStack, id: string): Promise<void> {
-  await waitFor(async () => (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`)).body.upToDate, 90_000);
+  await waitFor(async () => (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`, undefined, { "x-api-key": KEY })).body.upToDate, 90_000);
 }
 
 interface Report {

@@ -8,7 +8,6 @@ export const batchRoutes = [
     method: "POST",
     path: "/resources/batch",
     summary: "Add up to 100 resources in one request; follow them with the returned batch id.",
-    auth: true,
     body: z.object({ items: z.array(createResourceBody).min(1).max(100) }).strict(),
     responses: { 202: "{batchId, total, items}", 400: "Invalid input", 413: "Body too large" },
     async handle(req, app) {
@@ -20,7 +19,6 @@ export const batchRoutes = [
     method: "GET",
     path: "/batches/{id}",
     summary: "Progress of a batch: totals, per-stage counts, failures.",
-    auth: false,
     params: z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") }),
     responses: { 200: "{batchId, total, done, failed, pending, complete, stages, failures}", 404: "Unknown batch" },
     async handle(req, app) {

@@ -7,7 +7,6 @@ export const cacheAdminRoutes = [
     method: "POST",
     path: "/monitoring/cache/warm",
     summary: "Warm the cache now with the most read resources and the most frequent queries.",
-    auth: true,
     body: z.object({ resources: z.number().int().min(0).max(5000).optional(), queries: z.number().int().min(0).max(5000).optional() }).strict().optional(),
     responses: { 200: "{resources, queries, failed, tookMs}" },
     async handle(req, app) {

@@ -17,7 +17,6 @@ export const categoryRoutes = [
     method: "PUT",
     path: "/resources/{id}/categories",
     summary: "Label a resource by hand: replaces its manual categories (taxonomy ids); classifier retraining learns from them.",
-    auth: true,
     params: idParams,
     body: manualCategoriesBody,
     responses: { 200: "{id, categories: [{category, confidence, source}]}", 400: "Unknown category id or invalid body", 404: "No such resource" },

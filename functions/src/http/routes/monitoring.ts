@@ -38,7 +38,6 @@ function view<Q>(def: {
   const { read, ...rest } = def;
   return route({
     method: "GET",
-    auth: true,
     ...rest,
     async handle(req, app) {
       return ok(await read(app, req.query));
@@ -145,7 +144,6 @@ export const monitoringRoutes = [
     method: "POST",
     path: "/monitoring/dead-letters/replay",
     summary: "Send dead letters back to their queue: all, one task's, or one message.",
-    auth: true,
     body: z.object({ task: task.optional(), messageId: text.optional() }).strict().default({}),
     responses: { 200: "{replayed, byTask, errors}", 400: "Unknown task or field" },
     async handle(req, app) {

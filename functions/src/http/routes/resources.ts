@@ -63,7 +63,6 @@ export const resourceRoutes = [
     method: "POST",
     path: "/resources",
     summary: "Add a resource by URL or content; ingestion is queued.",
-    auth: true,
     body: createResourceBody,
     responses: { 202: "Accepted: {id, status: pending}", 400: "Invalid input", 413: "Body too large" },
     async handle(req, app) {
@@ -75,7 +74,6 @@ export const resourceRoutes = [
     method: "GET",
     path: "/resources",
     summary: "List resources, newest first, with cursor pagination.",
-    auth: false,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(100).default(20),
       cursor: z.string().max(100).optional(),
@@ -90,7 +88,6 @@ export const resourceRoutes = [
     method: "GET",
     path: "/resources/{id}",
     summary: "A resource with its metadata, quality and categories.",
-    auth: false,
     params: idParams,
     responses: { 200: "Resource", 404: "Unknown id" },
     async handle(req, app) {
@@ -101,7 +98,6 @@ export const resourceRoutes = [
     method: "PATCH",
     path: "/resources/{id}",
     summary: "Change metadata and/or content; derived data follows automatically.",
-    auth: true,
     params: idParams,
     body: updateResourceBody,
     responses: {
@@ -120,7 +116,6 @@ export const resourceRoutes = [
     method: "DELETE",
     path: "/resources/{id}",
     summary: "Delete a resource and everything derived from it.",
-    auth: true,
     params: idParams,
     responses: { 204: "Deleted", 404: "Unknown id" },
     async handle(req, app) {
@@ -132,7 +127,6 @@ export const resourceRoutes = [
     method: "GET",
     path: "/resources/{id}/status",
     summary: "Freshness of every derived datum of a resource.",
-    auth: false,
     params: idParams,
     responses: { 200: "{ingestion, contentRevision, metadataRevision, derived, stages, upToDate}", 404: "Unknown id" },
     async handle(req, app) {
@@ -143,7 +137,6 @@ export const resourceRoutes = [
     method: "GET",
     path: "/resources/{id}/content",
     summary: "The stored text of a resource (as extracted at ingestion) and where it came from.",
-    auth: false,
     params: idParams,
     responses: { 200: "{id, contentRevision, content, contentType, url, source}", 404: "Unknown id" },
     async handle(req, app) {
@@ -154,7 +147,6 @@ export const resourceRoutes = [
     method: "GET",
     path: "/resources/{id}/duplicates",
     summary: "The near-duplicate group of a resource: the original it copies (with similarity) and the other near-copies.",
-    auth: false,
     params: idParams,
     responses: { 200: "{id, duplicateOf: {id, title, url, source, similarity} | null, items: [{id, title, url, source, similarity}]}", 404: "Unknown id" },
     async handle(req, app) {

@@ -43,7 +43,6 @@ export const searchRoutes = [
     path: "/search",
     summary:
       "Keyword (FTS5 BM25 over the query's content words), semantic (passage vectors) or hybrid (both, score-fused) search; optional filters (category, author, type, language, from/to, minQuality, tag) and facet counts (facets=true). Near-duplicates are collapsed into their original unless collapse=false.",
-    auth: false,
     query: searchQuery,
     responses: {
       200: "{results: [{id, title, score, snippet, url, path}], total, facets?: {category, author, type, tag: [{value, count}]}}",
@@ -59,7 +58,6 @@ export const searchRoutes = [
     method: "GET",
     path: "/resources/{id}/similar",
     summary: "Resources nearest by meaning (document vectors), excluding the resource itself and exact duplicates of it.",
-    auth: false,
     params: idParams,
     query: similarQuery,
     responses: { 200: "{id, items: [{id, title, score, url, path}]}", 404: "Unknown id" },

@@ -9,7 +9,6 @@ export function systemRoutes(all: () => readonly ApiRoute[]): ApiRoute[] {
       method: "GET",
       path: "/health",
       summary: "Liveness and store reachability.",
-      auth: false,
       responses: { 200: "Healthy", 503: "Store unreachable" },
       async handle(req, app) {
         const db = await app.store.healthCheck();
@@ -23,7 +22,6 @@ export function systemRoutes(all: () => readonly ApiRoute[]): ApiRoute[] {
       method: "GET",
       path: "/openapi.json",
       summary: "This API's OpenAPI 3.1 document.",
-      auth: false,
       responses: { 200: "OpenAPI document" },
       async handle() {
         return ok(openApiDocument(all()));

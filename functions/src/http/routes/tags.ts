@@ -16,7 +16,6 @@ export const tagRoutes = [
     method: "GET",
     path: "/tags",
     summary: "Every tag, with how many resources carry it (attached by hand or accepted).",
-    auth: false,
     responses: { 200: "{items: [{id, name, resources}]}" },
     async handle(_req, app) {
       return ok(await listTags(app));
@@ -26,7 +25,6 @@ export const tagRoutes = [
     method: "POST",
     path: "/tags",
     summary: "Create a tag (a name that differs only in letter case or spacing is the same tag).",
-    auth: true,
     body: z.object({ name: tagName }).strict(),
     responses: { 201: "Created: {id, name}", 200: "Already there: {id, name}", 400: "Invalid name" },
     async handle(req, app) {
@@ -38,7 +36,6 @@ export const tagRoutes = [
     method: "POST",
     path: "/tags/suggestions",
     summary: "Retrain the tag models on people's decisions now and refresh the suggestions (the classifier-retraining job does this too).",
-    auth: true,
     responses: { 200: "{trained, tooFewExamples, suggested, withdrawn}" },
     async handle(_req, app) {
       return ok(await suggestTags(app));
@@ -48,7 +45,6 @@ export const tagRoutes = [
     method: "GET",
     path: "/resources/{id}/tags",
     summary: "A resource's tags and the tag model's suggestions for it (with confidence).",
-    auth: false,
     params: idParams,
     responses: { 200: "{id, tags: [{name, source}], suggestions: [{name, confidence}]}", 404: "Unknown id" },
     async handle(req, app) {
@@ -59,7 +55,6 @@ export const tagRoutes = [
     method: "PUT",
     path: "/resources/{id}/tags",
     summary: "Set a resource's tags by hand (unknown names create tags; a removed tag is recorded as rejected, for training).",
-    auth: true,
     params: idParams,
     body: z.object({ tags: z.array(tagName).max(50) }).strict(),
     responses: { 200: "{id, tags, suggestions}", 400: "Invalid body", 404: "Unknown id" },
@@ -71,7 +66,6 @@ export const tagRoutes = [
     method: "POST",
     path: "/resources/{id}/tags/{tag}/{verdict}",
     summary: "Accept or reject a tag (usually a suggestion) for a resource; the verdict is a label the next training learns from.",
-    auth: true,
     params: idParams.extend({ tag: tagName, verdict: z.enum(["accept", "reject"]) }),
     responses: { 200: "{id, tags, suggestions}", 400: "Invalid verdict or tag", 404: "Unknown resource or tag" },
     async handle(req, app) {

@@ -20,7 +20,6 @@ export const transferRoutes = [
     path: "/export",
     summary:
       "The library as NDJSON: a header line, then per resource its id, creation time, input (URL, or content as sent), user-set metadata, manual categories and interactions. Derived data is not exported (it is recomputed on import).",
-    auth: true,
     responses: { 200: "application/x-ndjson: {kind: header, format, version, exportedAt, resources} then {kind: resource, id, createdAt, input, metadata, categories, interactions} per line", 401: "Missing or wrong key" },
     async handle(_req, app) {
       // Built a page of resources at a time; the API Gateway-shaped handler sends it as one body.
@@ -34,7 +33,6 @@ export const transferRoutes = [
     path: "/import",
     summary:
       "Import records of an export (up to 200 per request, in order). Idempotent: an existing resource with the same input is unchanged (missing manual categories and interactions are added); an id that exists with different input is a conflict, skipped and reported.",
-    auth: true,
     body: importBody,
     responses: { 200: "{records, created, updated, unchanged, conflicts: [{line, id, reason}], invalid: [{line, id, reason}], createdIds}", 400: "Invalid body", 401: "Missing or wrong key" },
     async handle(req, app) {

@@ -9,7 +9,8 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { dlqName, queueName, visibilityTimeoutSeconds, type Route, type TaskName } from "../../events/routing";
+import { deadLetterQueueAttributes, taskQueueAttributes } from "./queueAttributes";
+import { dlqName, queueName, type Route, type TaskName } from "../../events/routing";
 
 export interface RouteQueues {
   task: TaskName;
@@ -21,16 +22,8 @@ export interface RouteQueues {
 
 export type Topology = Map<TaskName, RouteQueues>;
 
-const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
-
-export function queueAttributesFor(route: Route, dlqArn: string): Record<string, string> {
-  return {
-    DelaySeconds: String(route.delaySeconds),
-    VisibilityTimeout: String(visibilityTimeoutSeconds(route)),
-    MessageRetentionPeriod: String(4 * 24 * 3600),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: route.maxRetries + 1 }),
-  };
-}
+/** Kept under its old name for callers; the attributes come from the one builder. */
+export const queueAttributesFor = taskQueueAttributes;
 
 async function arnOf(sqs: SQSClient, url: string): Promise<string> {
   const res = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
@@ -56,7 +49,7 @@ async function createOrUpdate(sqs: SQSClient, name: string, attributes: Record<s
 export async function ensureQueues(sqs: SQSClient, table: readonly Route[], prefix: string): Promise<Topology> {
   const topology: Topology = new Map();
   for (const route of table) {
-    const dlqUrl = await createOrUpdate(sqs, dlqName(route.task, prefix), { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) });
+    const dlqUrl = await createOrUpdate(sqs, dlqName(route.task, prefix), deadLetterQueueAttributes());
     const dlqArn = await arnOf(sqs, dlqUrl);
     const queueUrl = await createOrUpdate(sqs, queueName(route.task, prefix), queueAttributesFor(route, dlqArn));
     topology.set(route.task, { task: route.task, queueUrl, queueArn: await arnOf(sqs, queueUrl), dlqUrl, dlqArn });
