@@ -98,20 +98,20 @@ describe("import", () => {
     expect(report).toMatchObject({ records: 4, created: 4, unchanged: 0, conflicts: [], invalid: [] });
     for (const id of report.createdIds) await current(target, id);
     const view = async (stack: TestStack, id: string) => {
-      const v = (await api<Record<string, unknown>>(stack, "GET", `/resources/${id}`)).body;
+      const v = (await api<Record<string, unknown>>(stack, "GET", `/resources/${id}`, undefined, auth)).body;
       // Revisions count the changes each store saw (the source had a PATCH): bookkeeping, not the library.
       const { updatedAt: _u, ingestion: _i, quality: _q, revision: _r, contentRevision: _c, metadataRevision: _m, ...rest } = v;
       return { ...rest, categories: (v.categories as Array<{ source: string; category: string }>).filter((c) => c.source === "manual") };
     };
     for (const id of ids) {
       expect(await view(target, id)).toEqual(await view(source, id));
-      const content = async (stack: TestStack) => ({ ...(await api<Record<string, unknown>>(stack, "GET", `/resources/${id}/content`)).body, contentRevision: null });
+      const content = async (stack: TestStack) => ({ ...(await api<Record<string, unknown>>(stack, "GET", `/resources/${id}/content`, undefined, auth)).body, contentRevision: null });
       expect(await content(target)).toEqual(await content(source));
     }
     for (const q of ["vacuum dead tuples", "statistics about the contents of tables", "restore a dump", "checkpoint"]) {
       for (const mode of ["keyword", "semantic"]) {
-        const a = (await api<{ results: unknown[] }>(source, "GET", `/search?mode=${mode}&q=${encodeURIComponent(q)}`)).body;
-        const b = (await api<{ results: unknown[] }>(target, "GET", `/search?mode=${mode}&q=${encodeURIComponent(q)}`)).body;
+        const a = (await api<{ results: unknown[] }>(source, "GET", `/search?mode=${mode}&q=${encodeURIComponent(q)}`, undefined, auth)).body;
+        const b = (await api<{ results: unknown[] }>(target, "GET", `/search?mode=${mode}&q=${encodeURIComponent(q)}`, undefined, auth)).body;
         expect(b, `${mode}: ${q}`).toEqual(a);
       }
     }
@@ -132,6 +132,6 @@ describe("import", () => {
     expect(report.conflicts).toEqual([{ line: 1, id: exported[1]!.id, reason: expect.stringContaining("different content") }]);
     expect(report.invalid).toEqual([{ line: 2, id: "bad", reason: expect.any(String) }]);
     expect(report.created).toBe(1);
-    expect((await api(target, "GET", "/resources/imported-fresh-1")).status).toBe(200);
+    expect((await api(target, "GET", "/resources/imported-fresh-1", undefined, auth)).status).toBe(200);
   });
 });
