@@ -47,7 +47,7 @@ const auth = { "x-api-key": KEY };
 const word = `zephyrine${randomUUID().slice(0, 8).replace(/-/g, "")}`;
 
 async function upToDate(id: string): Promise<boolean> {
-  return (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`)).body.upToDate;
+  return (await api<{ upToDate: boolean }>(stack, "GET", `/resources/${id}/status`, undefined, auth)).body.upToDate;
 }
 
 describe("reader's pages", () => {
@@ -101,14 +101,14 @@ describe("reader's pages", () => {
     await page.click('#tag-form button[type="submit"]');
     await page.locator('#tags li[data-tag="Night shifts"]').waitFor({ timeout: 10_000 });
     const id = page.url().split("/").pop()!;
-    const tagged = await api<{ results: Array<{ id: string }> }>(stack, "GET", `/search?q=${word}&mode=keyword&tag=night%20shifts`);
+    const tagged = await api<{ results: Array<{ id: string }> }>(stack, "GET", `/search?q=${word}&mode=keyword&tag=night%20shifts`, undefined, auth);
     expect(tagged.body.results.map((r) => r.id)).toEqual([id]);
     await page.screenshot({ path: shot("resource"), fullPage: true });
   });
 
   it("keeps the JSON API on the resource path for clients that do not ask for HTML", async () => {
     const created = await api<{ id: string }>(stack, "POST", "/resources", { content: `plain ${randomUUID()}`, contentType: "text/plain" }, auth);
-    const res = await fetch(`${stack.url}/resources/${created.body.id}`);
+    const res = await fetch(`${stack.url}/resources/${created.body.id}`, { headers: auth });
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
     expect(((await res.json()) as { id: string }).id).toBe(created.body.id);
     const html = await fetch(`${stack.url}/resources/${created.body.id}`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
@@ -137,11 +137,11 @@ describe("reader's pages", () => {
   });
 
   it("draws the dashboard's charts from the imports above", async () => {
-    const ids = (await api<{ items: Array<{ id: string }> }>(stack, "GET", "/resources?limit=5")).body.items.map((r) => r.id);
+    const ids = (await api<{ items: Array<{ id: string }> }>(stack, "GET", "/resources?limit=5", undefined, auth)).body.items.map((r) => r.id);
     expect(ids.length).toBeGreaterThanOrEqual(3);
     // Reads between samples give the cache hit rate something to measure.
     for (let i = 0; i < 4; i++) {
-      for (const id of ids) await api(stack, "GET", `/resources/${id}`);
+      for (const id of ids) await api(stack, "GET", `/resources/${id}`, undefined, auth);
       await new Promise((r) => setTimeout(r, 300));
     }
     await page.goto(`${stack.url}/dashboard`);
