@@ -82,7 +82,7 @@ describe.each(crashes)("kill -9 of $what mid-import, then npm start again", ({ k
         Array.from({ length: 10 }, (_, k) => api<{ id: string }>(stack, "POST", "/resources", { content: document(i + k), contentType: "text/markdown" })),
       );
       for (const r of batch) {
-        expect(r.status).toBe(202);
+        expect(r.status, JSON.stringify(r.body)).toBe(202);
         ids.push(r.body.id);
       }
     }

@@ -50,5 +50,7 @@ export async function api<T = unknown>(stack: { url: string }, method: string, p
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  // JSON answers are parsed; anything else (the NDJSON export) comes back as its text.
+  const json = /^application\/json\b/.test(res.headers.get("content-type") ?? "application/json");
+  return { status: res.status, body: (text ? (json ? JSON.parse(text) : text) : null) as T };
 }
