@@ -21,7 +21,8 @@ process.env.LOG_LEVEL ??= "silent";
 const { startLocalStack } = await import("../local/src/stack");
 const { instantTimings } = await import("../shared/src/events/routing");
 const { search, embedQuery, CANDIDATES } = await import("../shared/src/app/search");
-const { keywordRanking, keywordMatchIds } = await import("../shared/src/app/searchKeyword");
+const { keywordRanking, keywordMatchIds, keywordMatches } = await import("../shared/src/app/searchKeyword");
+const { fuseScores, KEYWORD_WEIGHT } = await import("../shared/src/domain/ranking");
 const { semanticRanking } = await import("../shared/src/app/searchSemantic");
 const { showHits } = await import("../shared/src/app/searchSnippets");
 const { facetCounts } = await import("../shared/src/app/searchFilters");
@@ -92,6 +93,27 @@ async function measure(mode: SearchMode, phases: Map<string, number[]>, rankings
       const e = (await servingEmbedder(ctx))!;
       const v = await time(phases, "semantic: query embedding", () => embedQuery(ctx, e, queryText(q)));
       await time(phases, "semantic: vector scan (k 100)", () => semanticRanking(ctx, v, model, undefined, CANDIDATES));
+    } else {
+      // The hybrid's parts in its order: keyword ranking beside the query embedding, the scan, the total's check, the page shown.
+      const [k, v] = await time(phases, "hybrid: keyword ranking ∥ query embedding", () =>
+        Promise.all([keywordRanking(ctx, q, undefined, CANDIDATES), servingEmbedder(ctx).then((e) => embedQuery(ctx, e!, queryText(q)))]),
+      );
+      const semantic = await time(phases, "hybrid: vector scan (k 100)", () => semanticRanking(ctx, v, model, undefined, CANDIDATES));
+      const byKeyword = new Set(k.ranked.map((r) => r.id));
+      const unranked = semantic.filter((c) => !byKeyword.has(c.id)).map((c) => c.id);
+      await time(phases, "hybrid: keyword matches of the semantic-only (total)", () => keywordMatches(ctx, q, unranked));
+      const fused = fuseScores(k.ranked, semantic, KEYWORD_WEIGHT).slice(0, 10);
+      const bySemantic = new Map(semantic.map((c) => [c.id, c]));
+      await time(phases, "hybrid: snippets of 10", () =>
+        showHits(
+          ctx,
+          q,
+          fused.map((f) => {
+            const c = bySemantic.get(f.id);
+            return byKeyword.has(f.id) || !c ? { ...f, via: "keyword" as const } : { ...f, via: "vector" as const, passage: { ordinal: c.ordinal, contentRevision: c.contentRevision } };
+          }),
+        ),
+      );
     }
   }
 }
