@@ -28,7 +28,7 @@ import { percentile, round } from "./lib/stats";
 import { scoreRankings, type Metrics, type Question } from "./lib/searchMetrics";
 
 export const DOCS_DIR = process.env.PG_DOCS_DIR ?? "/usr/share/doc/postgresql-doc-15/html";
-const QUESTIONS = path.join(repoRoot, "bench", "search-eval", "questions.json");
+export const QUESTIONS = path.join(repoRoot, "bench", "search-eval", "questions.json");
 const MODES: SearchMode[] = ["keyword", "semantic", "hybrid"];
 
 export interface SearchEvalOptions {
@@ -47,7 +47,7 @@ export function ensureManual(): void {
   }
 }
 
-function chooseWork(quick: boolean, questionsFile: string): { pages: string[]; questions: Question[] } {
+export function chooseWork(quick: boolean, questionsFile: string): { pages: string[]; questions: Question[] } {
   const all = JSON.parse(readFileSync(questionsFile, "utf8")) as Question[];
   const files = readdirSync(DOCS_DIR).filter((f) => f.endsWith(".html")).sort();
   if (!quick) return { pages: files, questions: all };
@@ -67,7 +67,7 @@ interface ImportFigures {
   embedding: { vectors: number; wallSeconds: number; passagesPerSecond: number; secondsPer1000Pages: number };
 }
 
-async function importManual(stack: BenchStack, pages: readonly string[]): Promise<{ ids: Map<string, string>; figures: ImportFigures }> {
+export async function importManual(stack: BenchStack, pages: readonly string[]): Promise<{ ids: Map<string, string>; figures: ImportFigures }> {
   const ids = new Map<string, string>();
   const t0 = Date.now();
   // POST /resources/batch, 100 pages a request (one transaction each, as a client importing a folder would).

@@ -21,6 +21,9 @@ const BM25 = sql.raw("-bm25(resources_fts, 0.0, 8.0, 3.0, 1.0)");
  */
 const COVERAGE_FLOOR = 0.5;
 
+/** Matches counted within the ranking's own statement; beyond this many, a count(*) of its own. */
+const TOTAL_IN_PASS = 1000;
+
 export interface KeywordRanking {
   /** Best first, at most the number asked for. */
   ranked: Scored[];
@@ -35,15 +38,18 @@ export function matchExpression(terms: readonly QueryTerm[]): string {
 export async function keywordRanking(ctx: AppContext, q: string, filters: SearchFilters | undefined, limit: number, offset = 0): Promise<KeywordRanking> {
   const terms = contentTerms(parseQuery(q));
   if (terms.length === 0) return { ranked: [], total: 0 };
-  // bm25() cannot share its statement with a window function (count(*) OVER ()), hence two statements.
+  // bm25() cannot share its statement with a window function (count(*) OVER ()), and a separate count
+  // evaluates the MATCH a second time (as long as the ranking itself): the ranking reads up to
+  // TOTAL_IN_PASS rows instead, counting them, and only a larger match set is counted apart.
+  const window = Math.max(offset + limit, TOTAL_IN_PASS) + 1;
   const rows = await ctx.store.db.all<{ id: string; score: number }>(sql`
     SELECT f.resource_id AS id, ${scoreOf(terms)} AS score
     FROM resources_fts f JOIN resources r ON r.id = f.resource_id
     WHERE resources_fts MATCH ${matchExpression(terms)} AND ${filterCondition(filters)}
     ORDER BY score DESC, f.resource_id
-    LIMIT ${limit} OFFSET ${offset}`);
-  const total = offset === 0 && rows.length < limit ? rows.length : await keywordTotal(ctx, terms, filters);
-  return { ranked: rows.map((r) => ({ id: r.id, score: Number(r.score) })), total };
+    LIMIT ${window}`);
+  const total = rows.length < window ? rows.length : await keywordTotal(ctx, terms, filters);
+  return { ranked: rows.slice(offset, offset + limit).map((r) => ({ id: r.id, score: Number(r.score) })), total };
 }
 
 /** The score keywordRanking gives resource `id` for `q`, or null when it does not match. */
