@@ -10,11 +10,13 @@ import { cacheAdminRoutes } from "./routes/cacheAdmin";
 import { systemRoutes } from "./routes/system";
 import { monitoringRoutes } from "./routes/monitoring";
 import { transferRoutes } from "./routes/transfer";
+import { reprocessRoutes } from "./routes/reprocess";
 
 export const apiRoutes: ApiRoute[] = [];
 apiRoutes.push(
   ...systemRoutes(() => apiRoutes),
   ...batchRoutes,
+  ...reprocessRoutes,
   ...resourceRoutes,
   ...categoryRoutes,
   ...graphRoutes,

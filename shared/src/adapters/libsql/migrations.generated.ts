@@ -105,5 +105,14 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
       "\nCREATE TABLE `fingerprint_bands` (\n\t`band_key` text NOT NULL,\n\t`resource_id` text NOT NULL,\n\tPRIMARY KEY(`band_key`, `resource_id`)\n);\n",
       "\nCREATE INDEX `fingerprint_bands_resource_idx` ON `fingerprint_bands` (`resource_id`);\n"
     ]
+  },
+  {
+    "tag": "0013_reprocess_batches",
+    "when": 1796700000000,
+    "hash": "72fa48296e34da8e82f2888da29ec27116e606c9455867aa982f76c0cc315956",
+    "statements": [
+      "-- Reprocess batches (issue 18): a batch that re-runs stages of existing resources names them and the stages.\nALTER TABLE `batches` ADD `resource_ids` text;\n",
+      "\nALTER TABLE `batches` ADD `stages` text;\n"
+    ]
   }
 ];
