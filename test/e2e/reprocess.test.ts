@@ -6,7 +6,10 @@
  * stage only, through its task, and it turns done; a bulk reprocess of two
  * failed resources is a batch followed to completion.
  */
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../helpers/processes";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { lastLedgerId, readLedger } from "../helpers/taskLedger";
 import { PermanentError } from "../../shared/src/errors";
@@ -157,4 +160,52 @@ describe("POST /resources/reprocess (bulk)", () => {
     for (const id of [second, third]) expect(stageOf(await status(id), "embedding").state).toBe("done");
     expect((await api(stack, "POST", "/resources/reprocess", {}, auth)).status).toBe(409);
   });
+});
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const { ALEXANDRIA_URL: _drop, ...inherited } = process.env;
+    const child = spawn(process.execPath, [path.join(repoRoot, "local/bin/alexandria.mjs"), ...args], {
+      env: { ...inherited, DATA_DIR: stack.dataDir, API_KEY: KEY, LOG_LEVEL: "silent" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("CLI: alexandria reprocess and retry-failed", () => {
+  it("explains both commands with --help", async () => {
+    for (const command of ["reprocess", "retry-failed"]) {
+      const run = await cli([command, "--help"]);
+      expect(run.code, command).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`Usage: alexandria ${command}`));
+      expect(run.stdout).toMatch(/--stage/);
+    }
+  }, 30_000);
+
+  it("reprocess exits 1 naming the error when the stage fails again; retry-failed recovers it with a progress bar and exits 0", async () => {
+    refusing = true;
+    const id = await add(`Net menders repair the mesh between fishing trips. ${MARKER} four`);
+    await waitForEmbeddingFailed(id);
+
+    const again = await cli(["reprocess", id, "--stage", "embedding"]);
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.stdout).toMatch(/\[[#-]{30}\] \d\/1 stages current/);
+    expect(again.stdout).toMatch(/failed: embedding: PermanentError: the embedder refused this text/);
+
+    refusing = false;
+    const retried = await cli(["retry-failed", "--stage", "embedding"]);
+    expect(retried.code, retried.stdout + retried.stderr).toBe(0);
+    expect(retried.stdout).toMatch(/\[#{30}\] 1\/1 current/);
+    expect(retried.stdout).toMatch(/1 current, 0 failed/);
+    expect(stageOf(await status(id), "embedding").state).toBe("done");
+
+    const nothing = await cli(["retry-failed"]);
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toMatch(/nothing to reprocess/);
+  }, 90_000);
 });
