@@ -17,7 +17,11 @@ export const reprocessRoutes = [
         status: z.literal("failed").default("failed"),
         stage: stageName.optional(),
         errorClass: z.string().min(1).max(100).regex(/^[A-Za-z_$][\w$]*$/, "errorClass is a class name such as PermanentError").optional(),
-        since: z.iso.datetime({ offset: true, error: "since must be an ISO 8601 date-time" }).optional(),
+        since: z.iso
+          .datetime({ offset: true, error: "since must be an ISO 8601 date-time" })
+          // Read with Date below: anything the pattern lets through that Date cannot read is refused here, not a 500.
+          .refine((d) => !Number.isNaN(Date.parse(d)), "since is not a real date")
+          .optional(),
       })
       .strict(),
     responses: { 202: "{batchId, total, items: [{id, stages}]}", 400: "Invalid filter, or too many matches", 409: "Nothing matches" },
