@@ -7,6 +7,8 @@
  * failed resources is a batch followed to completion.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../helpers/processes";
@@ -20,6 +22,7 @@ const auth = { "x-api-key": KEY };
 const MARKER = "zebrapoison";
 
 let stack: TestStack;
+let inbox: string;
 /** While true, the embedder refuses texts with the marker (a permanent failure: no retries). */
 let refusing = true;
 
@@ -71,7 +74,8 @@ let third: string;
 let healthy: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { API_KEY: KEY } });
+  inbox = mkdtempSync(path.join(os.tmpdir(), "alexandria-reprocess-"));
+  stack = await startTestStack({ env: { API_KEY: KEY, FILE_ALLOWED_DIRS: inbox, ALLOW_FILE_URLS: "true" } });
   stack.app.embedder = refusingEmbedder(stack.app.embedder);
   poisoned = await add(`Lighthouse keepers logged the weather every hour. ${MARKER} one`);
   second = await add(`Tide tables predict the height of the sea at each port. ${MARKER} two`);
@@ -81,6 +85,7 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(async () => {
   await stack?.dispose();
+  rmSync(inbox, { recursive: true, force: true });
 });
 
 describe("per-stage status", () => {
@@ -208,4 +213,34 @@ describe("CLI: alexandria reprocess and retry-failed", () => {
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).toMatch(/nothing to reprocess/);
   }, 90_000);
+});
+
+describe("reprocessing a failed ingestion", () => {
+  it("ingests again from the same input once the source is there, and every stage after it follows", async () => {
+    const file = path.join(inbox, "late.md");
+    const res = await api<{ id: string }>(stack, "POST", "/resources", { url: `file://${file}` }, auth);
+    expect(res.status).toBe(202);
+    const id = res.body.id;
+    const failed = await waitFor(async () => {
+      const s = await status(id);
+      return stageOf(s, "ingestion").state === "failed" ? s : undefined;
+    }, 30_000);
+    expect(stageOf(failed, "embedding").state).toBe("failed");
+    // Derived stages cannot run without the text: asking for them alone is refused, naming ingestion.
+    const early = await api<{ error: string }>(stack, "POST", `/resources/${id}/reprocess`, { stages: ["embedding"] }, auth);
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatch(/reprocess its ingestion stage first/);
+
+    writeFileSync(file, "# Late arrival\n\nThe file appeared after the first ingestion had already given up on it.\n");
+    const again = await api<{ stages: string[] }>(stack, "POST", `/resources/${id}/reprocess`, {}, auth);
+    expect(again.status).toBe(202);
+    expect(again.body.stages).toEqual(["ingestion"]);
+    const done = await waitFor(async () => {
+      const s = await status(id);
+      return s.upToDate ? s : undefined;
+    }, 30_000);
+    expect(done.stages.every((x) => x.state === "done")).toBe(true);
+    const ingestions = await readLedger(stack.app.store, { task: "ingestion", resourceId: id });
+    expect(ingestions.map((r) => r.status)).toEqual(["failed", "succeeded"]);
+  }, 60_000);
 });
