@@ -13,6 +13,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { readServerFile } from "./serverFile";
+import { DERIVED_NAMES } from "../../shared/src/domain/derived";
 
 const EXTENSIONS: Record<string, string> = { ".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".pdf": "application/pdf" };
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -36,6 +37,14 @@ const COMMANDS: Record<string, { usage: string; about: string }> = {
   import: {
     usage: "import <library.ndjson>",
     about: "Import an export into this library and follow the new resources until current. Re-importing changes nothing; conflicting ids and broken lines are reported. Exit code 1 when any record was not imported.",
+  },
+  reprocess: {
+    usage: "reprocess <id> [--stage s]...",
+    about: `Re-run stages of a resource (default: the failed ones) and follow them until current. Stages: ingestion, ${DERIVED_NAMES.join(", ")}.\nNeeds API_KEY when the server has one. Exit code 1 when a stage fails again.`,
+  },
+  "retry-failed": {
+    usage: "retry-failed [--stage s]",
+    about: "Re-run every failed stage (or only stage s) of every resource, as one batch, and follow it until current.\nNeeds API_KEY when the server has one. Exit code 1 when anything stays failed.",
   },
   dlq: { usage: "dlq list [--task t] | dlq replay [--task t] [--id m]", about: "List dead letters, or send them back to their queue." },
   "run-job": { usage: "run-job <name>", about: "Run a scheduled job now." },
@@ -310,6 +319,71 @@ async function importLibrary(file: string, started: number): Promise<void> {
   summary(all, started, "");
 }
 
+/** An HTTP error with its status, so a 409 "nothing to do" can be told from a failure. */
+async function callOrConflict<T>(method: string, url: string, body?: unknown): Promise<{ ok: T } | { conflict: string }> {
+  const res = await request(method, url, body);
+  const json = (await res.json().catch(() => null)) as (T & { error?: string }) | null;
+  if (res.status === 409) return { conflict: json?.error ?? "nothing to do" };
+  if (!res.ok) throw new Error(`${method} ${url} → ${res.status}: ${json?.error ?? ""}`);
+  return { ok: json as T };
+}
+
+interface StageStatus {
+  stages: Array<{ stage: string; state: string; lastError?: { class: string; message: string } | null; lastRun?: { startedAt: string } | null }>;
+}
+
+/** Re-runs stages of one resource and follows them: each is done, or failed again since the request. */
+async function reprocess(id: string, stages: string[] | undefined, started: number): Promise<void> {
+  if (!id) throw new Error("usage: alexandria reprocess <id> [--stage s]...");
+  const answer = await callOrConflict<{ stages: string[]; requestedAt: string }>("POST", `/resources/${encodeURIComponent(id)}/reprocess`, stages ? { stages } : {});
+  if ("conflict" in answer) {
+    process.stdout.write(`${answer.conflict}\n`);
+    return;
+  }
+  const { requestedAt } = answer.ok;
+  // Re-ingesting recomputes everything after it.
+  const watched = answer.ok.stages.includes("ingestion") ? null : answer.ok.stages;
+  let progress: Progress | null = null;
+  for (;;) {
+    const s = await call<StageStatus>("GET", `/resources/${encodeURIComponent(id)}/status`);
+    const mine = s.stages.filter((x) => !watched || watched.includes(x.stage));
+    const done = mine.filter((x) => x.state === "done");
+    const failed = mine.filter((x) => x.state === "failed" && (x.stage === "ingestion" || (x.lastRun?.startedAt ?? "") >= requestedAt));
+    progress ??= new Progress(mine.length);
+    progress.draw(done.length, failed.length, "stages current", mine.filter((x) => x.state !== "done").map((x) => x.stage).join(" "));
+    if (done.length + failed.length === mine.length) {
+      progress.end();
+      process.stdout.write(`${done.length} stage(s) current, ${failed.length} failed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      for (const f of failed) process.stdout.write(`  failed: ${f.stage}: ${f.lastError ? `${f.lastError.class}: ${f.lastError.message}` : "failed"}\n`);
+      if (failed.length > 0) process.exitCode = 1;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** Re-runs every failed stage (or one stage) of every resource as a batch, and follows the batch. */
+async function retryFailed(stage: string | undefined, started: number): Promise<void> {
+  const answer = await callOrConflict<{ batchId: string; total: number }>("POST", "/resources/reprocess", { status: "failed", ...(stage ? { stage } : {}) });
+  if ("conflict" in answer) {
+    process.stdout.write(`${answer.conflict}\n`);
+    return;
+  }
+  const progress = new Progress(answer.ok.total);
+  for (;;) {
+    const p = await call<{ total: number; done: number; failed: number; complete: boolean; failures: Array<{ id: string; error: string | null }> }>("GET", `/batches/${answer.ok.batchId}`);
+    progress.draw(p.done, p.failed, "current", `batch ${answer.ok.batchId}`);
+    if (p.complete) {
+      progress.end();
+      process.stdout.write(`${p.done} current, ${p.failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      for (const f of p.failures) process.stdout.write(`  failed: ${f.id}: ${f.error ?? "failed"}\n`);
+      if (p.failed > 0) process.exitCode = 1;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const { positionals, values } = parseArgs({
@@ -319,6 +393,7 @@ async function main(): Promise<void> {
       limit: { type: "string", default: "10" },
       task: { type: "string" },
       id: { type: "string" },
+      stage: { type: "string", multiple: true },
       all: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -364,6 +439,11 @@ async function main(): Promise<void> {
       return exportLibrary();
     case "import":
       return importLibrary(rest[0] ?? "", started);
+    case "reprocess":
+      return reprocess(rest[0] ?? "", values.stage, started);
+    case "retry-failed":
+      if ((values.stage?.length ?? 0) > 1) throw new Error("retry-failed takes one --stage");
+      return retryFailed(values.stage?.[0], started);
     case "dlq": {
       if (rest[0] === "replay") {
         const body = { ...(values.task ? { task: values.task } : {}), ...(values.id ? { messageId: values.id } : {}) };

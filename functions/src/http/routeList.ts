@@ -11,11 +11,13 @@ import { systemRoutes } from "./routes/system";
 import { monitoringRoutes } from "./routes/monitoring";
 import { tagRoutes } from "./routes/tags";
 import { transferRoutes } from "./routes/transfer";
+import { reprocessRoutes } from "./routes/reprocess";
 
 export const apiRoutes: ApiRoute[] = [];
 apiRoutes.push(
   ...systemRoutes(() => apiRoutes),
   ...batchRoutes,
+  ...reprocessRoutes,
   ...resourceRoutes,
   ...categoryRoutes,
   ...tagRoutes,

@@ -13,22 +13,22 @@ import { schedules, toAwsCron } from "../../../shared/src/events/schedules";
 /** Who emits each event (kept here, next to the rendering, because producers are code paths, not data). */
 const producers: Record<string, string> = {
   "resource.created": "POST /resources, POST /resources/batch",
-  "resource.updated": "PATCH /resources/{id} (metadata), ingestion task (new or updated content)",
+  "resource.updated": "PATCH /resources/{id} (metadata), ingestion task (new or updated content), POST /resources/{id}/reprocess and /resources/reprocess (stage re-run)",
   "resource.deleted": "DELETE /resources/{id}",
-  "resource.content_changed": "ingestion task (new or updated content)",
-  "resource.metadata_changed": "PATCH /resources/{id} (metadata changed), reconciler",
-  "ingestion.requested": "POST /resources, POST /resources/batch, PATCH /resources/{id} (content), reconciler",
+  "resource.content_changed": "ingestion task (new or updated content), POST /resources/{id}/reprocess and /resources/reprocess (stage re-run)",
+  "resource.metadata_changed": "PATCH /resources/{id} (metadata changed), reconciler, POST /resources/{id}/reprocess and /resources/reprocess (stage re-run)",
+  "ingestion.requested": "POST /resources, POST /resources/batch, PATCH /resources/{id} (content), reconciler, POST /resources/{id}/reprocess and /resources/reprocess (stage re-run)",
   "ingestion.started": "ingestion task (in process)",
   "ingestion.completed": "ingestion task",
   "ingestion.failed": "ingestion task (gave up)",
-  "embedding.generated": "embedding task, ingestion task (reused identical content)",
+  "embedding.generated": "embedding task, ingestion task (reused identical content), POST /resources/{id}/reprocess and /resources/reprocess (stage re-run)",
   "quality.computed": "quality task",
   "quality.degraded": "quality-degradation job",
   "quality.outlier_detected": "quality-outliers job",
   "classification.suggested": "classification task",
   "classification.model_retrained": "classifier-retraining job",
-  "citations.extracted": "ingestion task",
-  "authors.extracted": "ingestion task, PATCH authors",
+  "citations.extracted": "ingestion task, POST /resources/{id}/reprocess and /resources/reprocess (stage re-run)",
+  "authors.extracted": "ingestion task, PATCH authors, POST /resources/{id}/reprocess and /resources/reprocess (stage re-run)",
   "authors.normalized": "author-normalization task",
   "search.index_updated": "search-index task",
   "search.performed": "GET /search (in process)",
@@ -43,7 +43,7 @@ const producers: Record<string, string> = {
   "task.retrying": "task runner (in process)",
   "task.failed": "task runner (in process)",
   "job.completed": "job runner (in process)",
-  "batch.created": "POST /resources/batch (in process)",
+  "batch.created": "POST /resources/batch, POST /resources/reprocess (in process)",
 };
 
 function fields(schema: z.ZodType): string {

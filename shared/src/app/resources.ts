@@ -15,6 +15,7 @@ import { stage } from "../outbox/outbox";
 import { logger } from "../observability/logger";
 import type { AppContext } from "./context";
 import { writeWithEvents } from "./unitOfWork";
+import { stageRunsOf, type StageRuns } from "./stageRuns";
 
 export type ContentType = "text/plain" | "text/markdown" | "text/html" | "application/pdf";
 
@@ -283,8 +284,8 @@ export interface ResourceStatus {
   metadataRevision: number;
   /** Every kind of derived data (domain/derived.ts): the revision it was computed from and whether that is current. */
   derived: Record<DerivedName, { revision: number; current: boolean }>;
-  /** The pipeline stage by stage (domain/derived.ts `stagesOf`). */
-  stages: Stage[];
+  /** The pipeline stage by stage (domain/derived.ts `stagesOf`), with what the task ledger says of each (app/stageRuns.ts). */
+  stages: Array<Stage & Partial<StageRuns>>;
   upToDate: boolean;
   /** The resource's latest task run, when it failed and will be tried again: what waits, and why. */
   retrying?: { task: string; attempt: number; error: string | null; at: string } | null;
@@ -321,7 +322,9 @@ export async function failedTasksOf(ctx: AppContext, row: Pick<ResourceRow, "id"
 
 export async function getStatus(ctx: AppContext, id: string): Promise<ResourceStatus> {
   const row = await loadResource(ctx, id);
-  const status = statusOf(row, await failedTasksOf(ctx, row));
+  const base = statusOf(row, await failedTasksOf(ctx, row));
+  const runsOf = await stageRunsOf(ctx, row);
+  const status = { ...base, stages: base.stages.map((s) => ({ ...s, ...runsOf(s.task) })) };
   // What waits, and why: the latest task run, when it failed and will be tried again (the CLI shows it).
   const [last] = await ctx.store.db.select().from(taskRuns).where(eq(taskRuns.resourceId, id)).orderBy(desc(taskRuns.id)).limit(1);
   const retrying = last?.status === "retrying" && !status.upToDate ? { task: last.task, attempt: last.attempt, error: last.error, at: last.finishedAt ?? last.startedAt } : null;

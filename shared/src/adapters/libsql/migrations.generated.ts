@@ -125,5 +125,14 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
       "\nCREATE TABLE `tags` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`key` text NOT NULL,\n\t`created_at` text NOT NULL\n);\n",
       "\nCREATE UNIQUE INDEX `tags_key_unique` ON `tags` (`key`);"
     ]
+  },
+  {
+    "tag": "0013_reprocess_batches",
+    "when": 1796700000000,
+    "hash": "72fa48296e34da8e82f2888da29ec27116e606c9455867aa982f76c0cc315956",
+    "statements": [
+      "-- Reprocess batches (issue 18): a batch that re-runs stages of existing resources names them and the stages.\nALTER TABLE `batches` ADD `resource_ids` text;\n",
+      "\nALTER TABLE `batches` ADD `stages` text;\n"
+    ]
   }
 ];

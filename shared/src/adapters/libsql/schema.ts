@@ -197,6 +197,9 @@ export const batches = sqliteTable("batches", {
   id: text("id").primaryKey(),
   total: integer("total").notNull(),
   createdAt: text("created_at").notNull(),
+  /** A reprocess batch (app/reprocess.ts) names its resources and the stages it re-runs; an ingest batch has neither (its resources carry its id). */
+  resourceIds: text("resource_ids", { mode: "json" }).$type<string[]>(),
+  stages: text("stages", { mode: "json" }).$type<string[]>(),
 });
 
 export const classifierModels = sqliteTable("classifier_models", {
