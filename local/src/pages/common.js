@@ -124,13 +124,20 @@ export function withKey(action, onError) {
  * The page renders whatever list comes back.
  */
 export function stagesOf(status) {
-  if (Array.isArray(status.stages)) return status.stages.map((s) => ({ name: s.stage || s.name, state: s.state || s.status, revision: s.revision ?? null, error: s.error || s.lastError || null, attempts: s.attempts ?? null }));
+  if (Array.isArray(status.stages)) return status.stages.map((s) => ({ name: s.stage || s.name, state: s.state || s.status, revision: s.revision ?? null, error: errorText(s.error || s.lastError), attempts: s.attempts ?? null }));
   const stages = [{ name: "ingestion", state: status.ingestion.status === "completed" ? "done" : status.ingestion.status, revision: status.contentRevision, error: status.ingestion.error, attempts: null }];
   const ingested = status.ingestion.status === "completed";
   for (const [name, d] of Object.entries(status.derived || {})) {
     stages.push({ name, state: d.current ? "done" : ingested ? "pending" : status.ingestion.status === "failed" ? "blocked" : "waiting", revision: d.revision, error: null, attempts: null });
   }
   return stages;
+}
+
+/** A stage's last error as text: the API gives {class, message}; older ones a string. */
+function errorText(e) {
+  if (!e) return null;
+  if (typeof e === "string") return e;
+  return [e.class, e.message].filter(Boolean).join(": ") || null;
 }
 
 export const sleep = (ms) => new Promise((r) => window.setTimeout(r, ms));

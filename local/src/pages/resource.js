@@ -82,6 +82,18 @@ async function retry(stage) {
   void refreshStatus();
 }
 
+/** Texts up to this many characters show open; longer ones start collapsed. */
+const OPEN_UP_TO = 1500;
+
+function renderContent(c) {
+  const text = String(c.content ?? "");
+  // textContent: the stored text is hostile and must show as the characters it is.
+  $("content").textContent = text;
+  $("content-size").textContent = `(${text.length} characters)`;
+  $("content-details").open = text.length <= OPEN_UP_TO;
+  $("content-details").dataset.long = String(text.length > OPEN_UP_TO);
+}
+
 function renderNeighbors(n) {
   list("cites", n.cites, (c) => el("li", {}, c.resourceId ? resourceLink(c.resourceId, c.title || c.value) : el("span", {}, c.value), el("span", { className: "muted" }, ` ${c.kind}`)));
   list("cited-by", n.citedBy, (c) => el("li", {}, resourceLink(c.resourceId, c.title || c.resourceId), el("span", { className: "muted" }, ` ${c.kind}`)));
@@ -172,6 +184,7 @@ async function load() {
   await Promise.all([
     refreshStatus(),
     loadTags(),
+    call(api("/content")).then(renderContent, (e) => ($("content").textContent = `unavailable: ${e.message}`)),
     call(api("/neighbors")).then(renderNeighbors, () => list("cites", [], () => null, "unavailable")),
     call(api("/similar?limit=8")).then(renderSimilar, () => list("similar", [], () => null, "unavailable")),
   ]);
