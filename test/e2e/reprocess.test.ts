@@ -51,7 +51,10 @@ function refusingEmbedder(inner: Embedder): Embedder {
 }
 
 async function status(id: string): Promise<StatusView> {
-  return (await api<StatusView>(stack, "GET", `/resources/${id}/status`)).body;
+  const res = await api<StatusView>(stack, "GET", `/resources/${id}/status`, undefined, auth);
+  // Reads need the key too (no public read API): a 401 would surface here, not as a missing field later.
+  expect(res.status).toBe(200);
+  return res.body;
 }
 const stageOf = (s: StatusView, name: string) => s.stages.find((x) => x.stage === name)!;
 
@@ -157,7 +160,7 @@ describe("POST /resources/reprocess (bulk)", () => {
     expect(res.body.items.every((i) => i.stages.join() === "embedding")).toBe(true);
     const seen: number[] = [];
     const progress = await waitFor(async () => {
-      const p = await api<{ total: number; done: number; failed: number; complete: boolean }>(stack, "GET", `/batches/${res.body.batchId}`);
+      const p = await api<{ total: number; done: number; failed: number; complete: boolean }>(stack, "GET", `/batches/${res.body.batchId}`, undefined, auth);
       seen.push(p.body.done);
       return p.body.complete ? p.body : undefined;
     }, 30_000);
