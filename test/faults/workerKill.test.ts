@@ -14,7 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { freePort, killAllProcesses, pidOwningLocalPort, spawnTs, startSqsProcess, type ManagedProcess } from "../helpers/processes";
+import { freePort, killAllProcesses, spawnTs, startSqsProcess, type ManagedProcess } from "../helpers/processes";
+import { pidOwningLocalPort } from "../helpers/procNet";
 import { startLocalServer, type LocalServer } from "../helpers/localServer";
 import { instantTimings, routes, visibilityTimeoutSeconds, type RouteOverrides } from "../../shared/src/events/routing";
 

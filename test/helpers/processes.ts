@@ -10,7 +10,6 @@
  * still running.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -152,48 +151,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/**
- * Which of `pids` owns the TCP socket whose local port is `localPort` (Linux
- * /proc): lets a test find the worker holding a request to its own server.
- */
-export function pidOwningLocalPort(localPort: number, pids: readonly number[]): number | undefined {
-  const inodes = new Set<string>();
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(table, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const local = cols[1];
-      const inode = cols[9];
-      if (!local || !inode) continue;
-      const port = Number.parseInt(local.split(":").pop() ?? "", 16);
-      if (port === localPort && inode !== "0") inodes.add(inode);
-    }
-  }
-  for (const pid of pids) {
-    let fds: string[] = [];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-        if (inode && inodes.has(inode)) return pid;
-      } catch {
-        // fd closed meanwhile
-      }
-    }
-  }
-  return undefined;
 }
 
 /** Starts `local/src/sqsServer.ts` (fauxqs) on `port`, persisting to `dataDir`; resolves once it listens. */

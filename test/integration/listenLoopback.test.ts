@@ -10,7 +10,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startQueueServer, type QueueServer } from "../../local/src/queue/queueServer";
-import { listeningPorts, nonLoopbackAddresses } from "../helpers/listeningPorts";
+import { listeningPorts, nonLoopbackAddresses } from "../helpers/procNet";
 import { startTestStack, type TestStack } from "../helpers/stack";
 
 let queue: QueueServer;
