@@ -9,6 +9,7 @@
  * estimates it. Markup, URLs and whitespace never reach this: the text is
  * what extraction produced, folded to lower-case words.
  */
+import { fmix32, fnv1aUnits } from "../util/hash32";
 
 /** Words per shingle: three keeps a one-word edit local (three shingles change) while sibling pages sharing phrases stay apart. */
 export const SHINGLE_WORDS = 3;
@@ -35,13 +36,13 @@ export function shingleHashes(text: string, size = SHINGLE_WORDS): Uint32Array {
   const words = fingerprintWords(text);
   const out = new Set<number>();
   if (words.length === 0) return new Uint32Array(0);
-  if (words.length < size) out.add(fnv1a(words.join(" ")));
-  for (let i = 0; i + size <= words.length; i++) out.add(fnv1a(words.slice(i, i + size).join(" ")));
+  if (words.length < size) out.add(fnv1aUnits(words.join(" ")));
+  for (let i = 0; i + size <= words.length; i++) out.add(fnv1aUnits(words.slice(i, i + size).join(" ")));
   return Uint32Array.from(out);
 }
 
 /** Seeds of the SIGNATURE_SIZE hash functions: fixed, so signatures stored today compare with tomorrow's. */
-const SEEDS = Uint32Array.from({ length: SIGNATURE_SIZE }, (_, i) => mix32((i + 1) * 0x9e3779b9));
+const SEEDS = Uint32Array.from({ length: SIGNATURE_SIZE }, (_, i) => fmix32((i + 1) * 0x9e3779b9));
 
 export interface Fingerprint {
   signature: Uint32Array;
@@ -55,7 +56,7 @@ export function fingerprintOf(text: string): Fingerprint {
   for (const h of shingles) {
     for (let i = 0; i < SIGNATURE_SIZE; i++) {
       // mix32 is a bijection on 32-bit integers: each seed gives an independent-looking permutation of the shingles.
-      const v = mix32(h ^ SEEDS[i]!);
+      const v = fmix32(h ^ SEEDS[i]!);
       if (v < signature[i]!) signature[i] = v;
     }
   }
@@ -75,7 +76,7 @@ export function bandKeys(signature: Uint32Array): string[] {
   const keys: string[] = [];
   for (let b = 0; b < BANDS; b++) {
     let h = 0x811c9dc5;
-    for (let r = 0; r < ROWS_PER_BAND; r++) h = mix32(h ^ signature[b * ROWS_PER_BAND + r]!);
+    for (let r = 0; r < ROWS_PER_BAND; r++) h = fmix32(h ^ signature[b * ROWS_PER_BAND + r]!);
     keys.push(`${b}:${h.toString(16).padStart(8, "0")}`);
   }
   return keys;
@@ -99,26 +100,6 @@ export function exactSimilarity(a: string, b: string): number {
   let both = 0;
   for (const h of x) if (y.has(h)) both++;
   return both / (x.size + y.size - both);
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** The murmur3 finaliser: a fast bijective 32-bit mix. */
-function mix32(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 export interface NearMatch {

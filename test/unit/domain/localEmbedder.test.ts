@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createLocalEmbedder, embedLexically, LOCAL_EMBEDDER_ID } from "../../../shared/src/adapters/embedders/localEmbedder";
 import { cosineSimilarity, emptyTextVector, l2Norm } from "../../../shared/src/domain/vectors";
-import { hash32 } from "../../../shared/src/adapters/embedders/featureHashing";
+import { hash32 } from "../../../shared/src/util/hash32";
 
 const readme = (pkg: string): string => readFileSync(new URL(`../../../node_modules/${pkg}/README.md`, import.meta.url), "utf8");
 
