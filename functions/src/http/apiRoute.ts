@@ -4,7 +4,7 @@
  * input and a handler. The router, request validation and `/openapi.json` are
  * all derived from the same list, so documentation cannot drift from code.
  */
-import type * as z from "zod";
+import * as z from "zod";
 import type { AppContext } from "../../../shared/src/app/context";
 import type { Principal } from "../../../shared/src/security/principal";
 
@@ -53,3 +53,19 @@ export function route<P, Q, B>(
 }
 
 export const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
+
+/** The `{id}` of a resource path: anything but a plain id is refused before it reaches the store. */
+export const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") });
+
+/** A read of one resource's view: GET with `{id}`, 200 with what `read` returns (which throws NotFoundError for an unknown id). */
+export function readById(def: { path: string; summary: string; responses: Record<number, string>; read(app: AppContext, id: string): Promise<unknown> }): ApiRoute {
+  const { read, ...rest } = def;
+  return route({
+    method: "GET",
+    params: idParams,
+    ...rest,
+    async handle(req, app) {
+      return ok(await read(app, req.params.id));
+    },
+  });
+}

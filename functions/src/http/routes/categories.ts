@@ -2,9 +2,7 @@
 import * as z from "zod";
 import { setManualCategories } from "../../../../shared/src/app/manualCategories";
 import { CATEGORY_IDS, type CategoryId } from "../../../../shared/src/domain/taxonomy";
-import { ok, route } from "../apiRoute";
-
-const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") });
+import { idParams, ok, route } from "../apiRoute";
 
 export const manualCategoriesBody = z
   .object({

@@ -1,9 +1,8 @@
 import * as z from "zod";
 import { reprocessMatching, reprocessResource, STAGE_NAMES } from "../../../../shared/src/app/reprocess";
 import type { StageName } from "../../../../shared/src/domain/derived";
-import { ok, route } from "../apiRoute";
+import { idParams, ok, route } from "../apiRoute";
 
-const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") });
 const stageName = z.enum(STAGE_NAMES as [StageName, ...StageName[]], { error: `stage must be one of ${STAGE_NAMES.join(", ")}` });
 
 export const reprocessRoutes = [

@@ -9,9 +9,7 @@ import {
 } from "../../../../shared/src/app/resources";
 import { deleteResource } from "../../../../shared/src/app/resourceDeletion";
 import { duplicatesOf } from "../../../../shared/src/app/nearDuplicates";
-import { ok, route } from "../apiRoute";
-
-const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") });
+import { idParams, ok, readById, route } from "../apiRoute";
 
 const MAX_CONTENT_CHARS = 14 * 1024 * 1024;
 const contentType = z.enum(["text/plain", "text/markdown", "text/html", "application/pdf"]);
@@ -84,15 +82,11 @@ export const resourceRoutes = [
       return ok(await listResources(app, req.query));
     },
   }),
-  route({
-    method: "GET",
+  readById({
     path: "/resources/{id}",
     summary: "A resource with its metadata, quality and categories.",
-    params: idParams,
     responses: { 200: "Resource", 404: "Unknown id" },
-    async handle(req, app) {
-      return ok(await getResourceView(app, req.params.id));
-    },
+    read: getResourceView,
   }),
   route({
     method: "PATCH",
@@ -123,34 +117,22 @@ export const resourceRoutes = [
       return { status: 204, body: null };
     },
   }),
-  route({
-    method: "GET",
+  readById({
     path: "/resources/{id}/status",
     summary: "Freshness of every derived datum of a resource.",
-    params: idParams,
     responses: { 200: "{ingestion, contentRevision, metadataRevision, derived, stages, upToDate}", 404: "Unknown id" },
-    async handle(req, app) {
-      return ok(await getStatus(app, req.params.id));
-    },
+    read: getStatus,
   }),
-  route({
-    method: "GET",
+  readById({
     path: "/resources/{id}/content",
     summary: "The stored text of a resource (as extracted at ingestion) and where it came from.",
-    params: idParams,
     responses: { 200: "{id, contentRevision, content, contentType, url, source}", 404: "Unknown id" },
-    async handle(req, app) {
-      return ok(await getResourceContent(app, req.params.id));
-    },
+    read: getResourceContent,
   }),
-  route({
-    method: "GET",
+  readById({
     path: "/resources/{id}/duplicates",
     summary: "The near-duplicate group of a resource: the original it copies (with similarity) and the other near-copies.",
-    params: idParams,
     responses: { 200: "{id, duplicateOf: {id, title, url, source, similarity} | null, items: [{id, title, url, source, similarity}]}", 404: "Unknown id" },
-    async handle(req, app) {
-      return ok(await duplicatesOf(app, req.params.id));
-    },
+    read: duplicatesOf,
   }),
 ];

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { search } from "../../../../shared/src/app/search";
 import { similarTo } from "../../../../shared/src/app/similar";
-import { ok, route } from "../apiRoute";
+import { idParams, ok, route } from "../apiRoute";
 
 const isoDate = z
   .string()
@@ -35,8 +35,6 @@ export const searchQuery = z
   .refine((s) => !s.from || !s.to || Date.parse(s.from) < Date.parse(s.to), { message: "from must be before to", path: ["from"] });
 
 const similarQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
-const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") });
-
 export const searchRoutes = [
   route({
     method: "GET",

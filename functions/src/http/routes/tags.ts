@@ -1,9 +1,8 @@
 /** Tags (issue 18): people's own labels, attached by hand or accepted from the tag model's suggestions. */
 import * as z from "zod";
 import { createTag, decideTag, listTags, setResourceTags, suggestTags, tagsOf } from "../../../../shared/src/app/tags";
-import { ok, route } from "../apiRoute";
+import { idParams, ok, readById, route } from "../apiRoute";
 
-const idParams = z.object({ id: z.string().min(1).max(100).regex(/^[A-Za-z0-9-]+$/, "id has invalid characters") });
 const tagName = z
   .string()
   .trim()
@@ -41,15 +40,11 @@ export const tagRoutes = [
       return ok(await suggestTags(app));
     },
   }),
-  route({
-    method: "GET",
+  readById({
     path: "/resources/{id}/tags",
     summary: "A resource's tags and the tag model's suggestions for it (with confidence).",
-    params: idParams,
     responses: { 200: "{id, tags: [{name, source}], suggestions: [{name, confidence}]}", 404: "Unknown id" },
-    async handle(req, app) {
-      return ok(await tagsOf(app, req.params.id));
-    },
+    read: tagsOf,
   }),
   route({
     method: "PUT",
