@@ -74,9 +74,9 @@ export function describeBundles(ctx: SynthContext): void {
     it("leave what only some code paths need out of index.mjs, in chunks loaded on first use", () => {
       const functions = Object.values(resourcesOfType(ctx.synth.template, "AWS::Lambda::Function"));
       const dirs = new Set(functions.map((fn) => path.join(ctx.synth.outdir, `asset.${String((fn.Properties?.Code as { S3Key?: unknown }).S3Key).replace(/\.zip$/, "")}`)));
-      // Strings found only in: the HTML extractor (Readability), the shipped seed classifier, the ElastiCache client,
+      // Strings found only in: the HTML extractor (Readability), the shipped seed classifier and its corpus, the ElastiCache client,
       // and the SDK's credential chain beyond the environment (web identity).
-      const lazy = { readability: "_readabilityDataTable", seedModel: '{"format":"multinomial-naive-bayes/1"', elastiCache: "DescribeServerlessCaches", webIdentity: "AWS_WEB_IDENTITY_TOKEN_FILE" };
+      const lazy = { readability: "_readabilityDataTable", seedModel: '{"format":"multinomial-naive-bayes/1"', elastiCache: "DescribeServerlessCaches", webIdentity: "AWS_WEB_IDENTITY_TOKEN_FILE", taxonomySeed: "Seed labelled corpus for the subject classifier" };
       let chunked = 0;
       for (const dir of dirs) {
         const index = readFileSync(path.join(dir, "index.mjs"), "utf8");

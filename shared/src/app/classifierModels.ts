@@ -21,7 +21,7 @@ export async function labelledExamples(ctx: AppContext): Promise<LabelledExample
     .innerJoin(resources, eq(resources.id, categories.resourceId))
     .where(eq(categories.source, "manual"));
   return [
-    ...seedExamples(),
+    ...(await seedExamples()),
     ...manual.filter((m) => m.text).map((m) => ({ text: `${m.title ?? ""}\n${m.text ?? ""}`, category: m.category })),
   ];
 }

@@ -22,8 +22,8 @@ export async function shippedSeedModel(): Promise<SeedModelFile> {
 }
 
 /** What `npm run train-seed` writes: the same training `trainVersion` does, done once. */
-export function buildSeedModelFile(): SeedModelFile {
-  const examples = seedExamples();
+export async function buildSeedModelFile(): Promise<SeedModelFile> {
+  const examples = await seedExamples();
   const { training, heldOut } = holdOutSplit(examples);
   const accuracy = evaluate(train(training), heldOut).accuracy;
   return { fingerprint: labelsFingerprint(examples), accuracy, examples: examples.length, model: serialize(train(examples)) };
