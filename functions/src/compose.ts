@@ -23,25 +23,30 @@ const otherEmbedders = new Map<string, Embedder | undefined>();
 
 async function build(): Promise<AppContext> {
   const env: Record<string, string | undefined> = { ...process.env, RUNTIME: "aws" };
-  if (process.env.API_KEY_SECRET_ARN) env.API_KEY = await readSecretField(process.env.API_KEY_SECRET_ARN, "apiKey");
-  if (process.env.LIBSQL_SECRET_ARN) {
-    env.LIBSQL_URL = await readSecretField(process.env.LIBSQL_SECRET_ARN, "url");
-    env.LIBSQL_AUTH_TOKEN = await readSecretField(process.env.LIBSQL_SECRET_ARN, "authToken");
-  }
+  // Both secrets at once: one round trip of a cold start instead of two.
+  const { API_KEY_SECRET_ARN: apiKeyArn, LIBSQL_SECRET_ARN: libsqlArn } = process.env;
+  const [apiKey, libsqlUrl, libsqlAuthToken] = await Promise.all([
+    apiKeyArn ? readSecretField(apiKeyArn, "apiKey") : undefined,
+    libsqlArn ? readSecretField(libsqlArn, "url") : undefined,
+    libsqlArn ? readSecretField(libsqlArn, "authToken") : undefined,
+  ]);
+  if (apiKeyArn) env.API_KEY = apiKey;
+  if (libsqlArn) Object.assign(env, { LIBSQL_URL: libsqlUrl, LIBSQL_AUTH_TOKEN: libsqlAuthToken });
   const config = loadConfig(env);
   // The sentence encoder is not bundled into functions (its model and TensorFlow.js are local only).
   if (config.embedder === "encoder") throw new ConfigError("EMBEDDER=encoder runs locally only; on AWS use bedrock (or lexical)");
   const embedderOptions = { bedrock: { modelId: config.bedrockModelId, region: config.awsRegion } };
   // groupCommitMs 0: a frozen Lambda must not hold bookkeeping writes on a timer.
   const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken, groupCommitMs: 0 });
-  await store.migrate();
+  // The Redis connection (TLS, cluster slots) is made while the schema check waits for the database.
+  const [caching] = await Promise.all([createCaching(config), store.migrate()]);
   const emitter = EventEmitter.shared();
   const bus = new EventBridgeBus(new EventBridgeClient({ region: config.awsRegion }), config.eventBusName);
   // Shared event history, EMF cache metrics and the runtime view for /monitoring/*.
   return withAwsObservability({
     config,
     store,
-    ...(await createCaching(config)),
+    ...caching,
     // Throttling by the model is a degraded mode (the task retries later): counted as a metric.
     embedder: reportingThrottling(createEmbedder(config.embedder, embedderOptions)),
     embedderById: (id) => {

@@ -13,6 +13,10 @@ const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+/** Where the ingestion task parses untrusted bytes: shared/src/ingest/isolation.ts. */
+export const EXTRACTION_ISOLATIONS = ["process", "in-process-first"] as const;
+export type ExtractionIsolation = (typeof EXTRACTION_ISOLATIONS)[number];
+
 const envSchema = z.object({
   RUNTIME: z.enum(["local", "aws"]).default("local"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -52,6 +56,12 @@ const envSchema = z.object({
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
   FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   MAX_DOCUMENT_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /**
+   * Where the ingestion task parses untrusted bytes (shared/src/ingest/isolation.ts): `process` = always in
+   * the sandbox child (default); `in-process-first` = the first attempt in this process, retries in the
+   * child. The stack sets `in-process-first` on its Lambdas; no default depends on RUNTIME.
+   */
+  EXTRACTION_ISOLATION: z.enum(EXTRACTION_ISOLATIONS).default("process"),
   /** Default depends on RUNTIME: see requestLimitFor. */
   MAX_REQUEST_BYTES: z.coerce.number().int().positive().optional(),
   /** JSON of per-task route overrides, e.g. {"embedding":{"delaySeconds":0}}. */
@@ -107,6 +117,7 @@ export interface AppConfig {
     maxBytes: number;
   };
   maxRequestBytes: number;
+  extractionIsolation: ExtractionIsolation;
   routeOverrides: RouteOverrides | undefined;
   faultTransientRate: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -176,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBytes: e.MAX_DOCUMENT_BYTES,
     },
     maxRequestBytes: e.MAX_REQUEST_BYTES ?? DEFAULT_MAX_REQUEST_BYTES[e.RUNTIME],
+    extractionIsolation: e.EXTRACTION_ISOLATION,
     routeOverrides,
     faultTransientRate: e.FAULT_TRANSIENT_RATE,
     logLevel: e.LOG_LEVEL,

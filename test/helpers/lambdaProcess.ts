@@ -12,7 +12,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -48,6 +48,8 @@ export interface LambdaProcess {
   readonly initLines: string[];
   invoke<R = unknown>(event: unknown): Promise<Invocation<R>>;
   stderr(): string;
+  /** Pids of the processes this container started and that still run (Linux, from /proc). */
+  children(): number[];
   stop(): Promise<void>;
 }
 
@@ -131,6 +133,7 @@ export async function startLambda(options: LambdaOptions): Promise<LambdaProcess
       });
     },
     stderr: () => stderr,
+    children: () => childrenOf(child.pid),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
@@ -146,4 +149,17 @@ interface ChildMessage {
   error?: { name: string; message: string; stack?: string };
   durationMs?: number;
   lines?: string[];
+}
+
+function childrenOf(pid: number | undefined): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
 }

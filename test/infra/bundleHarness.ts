@@ -34,6 +34,8 @@ export interface Harness {
   libsqlSecretArn: string;
   /** Starts a function (cold start); `extraEnv` only for what the test must add. */
   startFunction(functionName: string): Promise<RunningFunction>;
+  /** The environment a function's container gets: the template's, what Lambda's runtime adds, the stand-ins. */
+  environment(functionName: string): Record<string, string>;
   /** Publishes the PutEvents entries recorded since the last call to the queues their rules target. */
   deliver(): Promise<number>;
   /**
@@ -75,6 +77,39 @@ export async function startHarness(template: TemplateJson, outdir: string): Prom
     fauxqsUrls.set(q.name, created.QueueUrl ?? "");
   }
 
+  // The environment a container gets: the template's, what Lambda's runtime adds, the stand-ins.
+  const environmentOf = (functionName: string): Record<string, string> => {
+    const spec = deployment.lambda(functionName);
+    return {
+      ...spec.environment,
+      // What Lambda's runtime adds.
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      LANG: "en_US.UTF-8",
+      TZ: ":UTC",
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+      AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+      AWS_LAMBDA_LOG_FORMAT: "JSON",
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
+      LAMBDA_TASK_ROOT: spec.bundleDir,
+      // The role's credentials: the fake reads the access key id to know who called.
+      AWS_ACCESS_KEY_ID: spec.roleLogicalId,
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_SESSION_TOKEN: "test",
+      // Stand-ins, through the SDK's standard endpoint variables and Node's CA variable.
+      AWS_ENDPOINT_URL_SQS: aws.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: aws.bedrockUrl,
+      AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
+      AWS_ENDPOINT_URL_ELASTICACHE: aws.url,
+      NODE_EXTRA_CA_CERTS: redis.caFile,
+    };
+  };
+
   const running = new Set<RunningFunction>();
   let delivered = 0;
 
@@ -87,36 +122,11 @@ export async function startHarness(template: TemplateJson, outdir: string): Prom
     redis,
     libsqlSecretArn,
 
+    environment: environmentOf,
+
     async startFunction(functionName) {
       const spec = deployment.lambda(functionName);
-      const env: Record<string, string> = {
-        ...spec.environment,
-        // What Lambda's runtime adds.
-        PATH: "/usr/local/bin:/usr/bin:/bin",
-        LANG: "en_US.UTF-8",
-        TZ: ":UTC",
-        AWS_REGION: REGION,
-        AWS_DEFAULT_REGION: REGION,
-        AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
-        AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
-        AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
-        AWS_LAMBDA_LOG_FORMAT: "JSON",
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
-        LAMBDA_TASK_ROOT: spec.bundleDir,
-        // The role's credentials: the fake reads the access key id to know who called.
-        AWS_ACCESS_KEY_ID: spec.roleLogicalId,
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_SESSION_TOKEN: "test",
-        // Stand-ins, through the SDK's standard endpoint variables and Node's CA variable.
-        AWS_ENDPOINT_URL_SQS: aws.url,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-        AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
-        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: aws.bedrockUrl,
-        AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
-        AWS_ENDPOINT_URL_ELASTICACHE: aws.url,
-        NODE_EXTRA_CA_CERTS: redis.caFile,
-      };
+      const env = environmentOf(functionName);
       const fn = Object.assign(await startLambda({ name: spec.functionName, bundleDir: spec.bundleDir, handler: spec.handler, env, timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb }), { spec });
       running.add(fn);
       return fn;
@@ -196,7 +206,7 @@ export async function startHarness(template: TemplateJson, outdir: string): Prom
 }
 
 /** What EventBridge hands an SQS target: the whole event, detail parsed. */
-function toEventBridgeEvent(entry: PutEventsEntry): EventBridgeEvent {
+export function toEventBridgeEvent(entry: PutEventsEntry): EventBridgeEvent {
   return {
     version: "0",
     id: randomUUID(),

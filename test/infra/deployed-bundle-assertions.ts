@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import journal from "../../shared/migrations/meta/_journal.json";
 import { DEFAULT_MAX_REQUEST_BYTES } from "../../shared/src/config";
 import { dlqName, queueName, TaskNames } from "../../shared/src/events/routing";
+import { pdfBomb } from "../helpers/hostileDocuments";
 import type { Invocation } from "../helpers/lambdaProcess";
 import { startHarness, type Harness, type RunningFunction } from "./bundleHarness";
 import { REGION, ACCOUNT, type TemplateJson } from "./deployment";
@@ -168,6 +169,21 @@ export function describeDeployedBundles(ctx: SynthContext): void {
       }
       for (const fn of [api, jobs, ...consumers.values()]) degradedIn(fn.initLines, fn.name);
     }, 240_000);
+
+    it("refuse a PDF bomb in the ingestion function's own process (first attempt: no sandbox child), as document_too_complex", async () => {
+      const api = await h.startFunction(`${PREFIX}-api`);
+      const bomb = await pdfBomb(300);
+      const created = await http(api, "POST", "/resources", { body: { content: Buffer.from(bomb).toString("base64"), contentType: "application/pdf" } });
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      await settle();
+      const ingestion = consumers.get("ingestion");
+      if (!ingestion) throw new Error("the ingestion consumer never ran");
+      expect(ingestion.spec.environment.EXTRACTION_ISOLATION).toBe("in-process-first");
+      expect(ingestion.children(), "the ingestion function forked a child").toEqual([]);
+      const view = await http(api, "GET", `/resources/${String(created.body.id)}`);
+      expect(view.body.ingestion, JSON.stringify(view.body)).toMatchObject({ status: "failed", error: expect.stringMatching(/^document_too_complex/) });
+      await api.stop();
+    }, 120_000);
 
     it("count a throttled embedding model as a degraded mode, and keep the message for a retry", async () => {
       const api = await h.startFunction(`${PREFIX}-api`);

@@ -35,6 +35,22 @@ export interface AppFunctionProps {
   lazyModules?: readonly LazyModule[];
 }
 
+/**
+ * Import paths esbuild replaces in every function bundle.
+ * - `@libsql/client`: Lambda only talks to a remote libSQL server. The default entry loads the native
+ *   embedded-database binding at import time, which is not in the bundle and would crash the function
+ *   at init; the web entry speaks HTTP/WebSocket only.
+ * - `@aws-sdk/credential-provider-node`: Lambda gives the role's credentials in the environment; the
+ *   SDK's full provider chain (SSO, profiles, STS, IMDS) is ~105 kB that every cold start compiled and
+ *   never ran (functions/src/lambdaCredentials.ts).
+ */
+const ALIASES: Record<string, string> = {
+  "@libsql/client": "@libsql/client/web",
+  "@aws-sdk/credential-provider-node": path.join(repoRoot, "functions", "src", "lambdaCredentials.ts"),
+};
+/** CommonJS dependencies bundled into an ES module still call require() for Node builtins. */
+const CJS_REQUIRE_BANNER = "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);";
+
 /** Heavy libraries the code loads on first use; see `lazyModules`. */
 export const LAZY_MODULES = ["unpdf"] as const;
 export type LazyModule = (typeof LAZY_MODULES)[number];
@@ -101,6 +117,7 @@ export class AppFunction extends Construct {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir, outputDir) => [
+            splitBundle(inputDir, outputDir, props.entry, props.lazyModules ?? []),
             ...(props.lazyModules ?? []).flatMap((name) => bundleBeside(inputDir, outputDir, name)),
             // Functions that may extract documents also ship the extraction sandbox's entry.
             ...((props.lazyModules ?? []).length > 0 ? bundleSandboxEntry(inputDir, outputDir, props.lazyModules ?? []) : []),
@@ -115,17 +132,43 @@ export class AppFunction extends Construct {
         // Ship the SDK versions we tested with instead of whatever the runtime carries.
         bundleAwsSDK: true,
         mainFields: ["module", "main"],
-        // CommonJS dependencies bundled into an ES module still call require() for Node builtins.
-        banner: "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);",
-        esbuildArgs: {
-          // Lambda only talks to a remote libSQL server. The default entry of @libsql/client loads
-          // the native embedded-database binding at import time, which is not in the bundle and
-          // would crash the function at init; the web entry speaks HTTP/WebSocket only.
-          "--alias:@libsql/client": "@libsql/client/web",
-        },
+        banner: CJS_REQUIRE_BANNER,
+        esbuildArgs: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
       },
     });
   }
+}
+
+/**
+ * The shell command that bundles the function again, the same way (same flags as the `bundling` props
+ * above) but with code splitting: what the code loads with `await import()` (the HTML extractor,
+ * the seed classifier data, the monitoring clients) goes into `chunk-*.mjs` files beside `index.mjs`,
+ * which a cold start neither reads nor compiles. (NodejsFunction's own esbuild call writes one
+ * `--outfile`, which esbuild cannot split; this replaces its `index.mjs` and map.)
+ */
+function splitBundle(inputDir: string, outputDir: string, entry: string, lazyModules: readonly string[]): string {
+  const esbuild = path.join(inputDir, "node_modules", ".bin", "esbuild");
+  const args = [
+    "--bundle",
+    `"${path.resolve(entry)}"`,
+    "--platform=node",
+    "--format=esm",
+    "--target=node24",
+    "--splitting",
+    `--outdir="${outputDir}"`,
+    "--entry-names=index",
+    "--chunk-names=chunk-[hash]",
+    "--out-extension:.js=.mjs",
+    "--minify",
+    "--sourcemap",
+    "--sources-content=false",
+    "--log-level=error",
+    "--main-fields=module,main",
+    ...lazyModules.map((name) => `--external:${name}`),
+    ...Object.entries(ALIASES).map(([from, to]) => `--alias:${from}="${to}"`),
+    `--banner:js="${CJS_REQUIRE_BANNER}"`,
+  ];
+  return `cd "${inputDir}" && rm -f "${path.join(outputDir, "index.mjs")}" "${path.join(outputDir, "index.mjs.map")}" && "${esbuild}" ${args.join(" ")}`;
 }
 
 /**
@@ -138,7 +181,7 @@ function bundleSandboxEntry(inputDir: string, outputDir: string, lazyModules: re
   const esbuild = path.join(inputDir, "node_modules", ".bin", "esbuild");
   const entry = path.join(inputDir, "shared", "src", "ingest", "sandboxWorker.ts");
   const externals = lazyModules.map((name) => `--external:${name}`).join(" ");
-  const banner = "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);";
+  const banner = CJS_REQUIRE_BANNER;
   return [
     `cd "${inputDir}" && "${esbuild}" "${entry}" --bundle --platform=node --format=esm --target=node24 --minify --log-level=error ${externals} --main-fields=module,main --banner:js="${banner}" --outfile="${path.join(outputDir, SANDBOX_BUNDLE_FILE)}"`,
   ];

@@ -21,7 +21,7 @@ export async function labelledExamples(ctx: AppContext): Promise<LabelledExample
     .innerJoin(resources, eq(resources.id, categories.resourceId))
     .where(eq(categories.source, "manual"));
   return [
-    ...seedExamples(),
+    ...(await seedExamples()),
     ...manual.filter((m) => m.text).map((m) => ({ text: `${m.title ?? ""}\n${m.text ?? ""}`, category: m.category })),
   ];
 }
@@ -43,8 +43,8 @@ export function trainVersion(examples: LabelledExample[], version: number): Trai
 }
 
 /** The prebuilt seed model, when the labels are exactly the seed corpus and the trainer is current. */
-function fromShippedSeed(examples: LabelledExample[], version: number): TrainedVersion | undefined {
-  const seed = shippedSeedModel();
+async function fromShippedSeed(examples: LabelledExample[], version: number): Promise<TrainedVersion | undefined> {
+  const seed = await shippedSeedModel();
   if (seed.fingerprint !== labelsFingerprint(examples)) return undefined;
   try {
     return { version, accuracy: seed.accuracy, examples: seed.examples, fingerprint: seed.fingerprint, model: deserialize(seed.model) };
@@ -78,7 +78,7 @@ async function loadActiveModel(ctx: AppContext): Promise<{ version: number; mode
   }
   const version = (row?.version ?? 0) + 1;
   const examples = await labelledExamples(ctx);
-  const trained = fromShippedSeed(examples, version) ?? trainVersion(examples, version);
+  const trained = (await fromShippedSeed(examples, version)) ?? trainVersion(examples, version);
   await ctx.store.write(async (tx) => {
     if (row) await tx.update(classifierModels).set({ active: false }).where(eq(classifierModels.version, row.version));
     await tx

@@ -6,20 +6,24 @@
  * `npm run train-seed` rebuilds the file; a test fails when it is stale.
  */
 import * as z from "zod";
-import shipped from "../../data/seed-model.json" with { type: "json" };
 import { holdOutSplit, evaluate, labelsFingerprint, serialize, train } from "../domain/classifier";
 import { seedExamples } from "../domain/taxonomySeed";
 
 const fileSchema = z.object({ fingerprint: z.string(), accuracy: z.number(), examples: z.number().int(), model: z.string() });
 export type SeedModelFile = z.infer<typeof fileSchema>;
 
-export function shippedSeedModel(): SeedModelFile {
+/**
+ * Loaded on first use (260 kB): a Lambda bundle keeps it in a chunk of its own, so only the process
+ * that trains its first classifier version reads and compiles it, not every cold start.
+ */
+export async function shippedSeedModel(): Promise<SeedModelFile> {
+  const { default: shipped } = await import("../../data/seed-model.json", { with: { type: "json" } });
   return fileSchema.parse(shipped);
 }
 
 /** What `npm run train-seed` writes: the same training `trainVersion` does, done once. */
-export function buildSeedModelFile(): SeedModelFile {
-  const examples = seedExamples();
+export async function buildSeedModelFile(): Promise<SeedModelFile> {
+  const examples = await seedExamples();
   const { training, heldOut } = holdOutSplit(examples);
   const accuracy = evaluate(train(training), heldOut).accuracy;
   return { fingerprint: labelsFingerprint(examples), accuracy, examples: examples.length, model: serialize(train(examples)) };

@@ -141,8 +141,8 @@ export async function decideTag(ctx: AppContext, id: string, name: string, verdi
 }
 
 /** `n` seed passages spread evenly over the corpus (which is ordered by topic): deterministic. */
-function background(n: number): string[] {
-  const seed = seedExamples();
+async function background(n: number): Promise<string[]> {
+  const seed = await seedExamples();
   const take = Math.min(n, seed.length);
   return Array.from({ length: take }, (_, i) => seed[Math.floor((i * seed.length) / take)]!.text);
 }
@@ -195,7 +195,7 @@ export async function suggestTags(ctx: AppContext): Promise<SuggestSummary> {
     const examples: LabelledExample[] = [
       ...positives.map((id) => ({ text: text.get(id)!, category: tag.id })),
       ...negatives.map((id) => ({ text: text.get(id)!, category: OTHER })),
-      ...background(BACKGROUND_PASSAGES).map((t) => ({ text: t, category: OTHER })),
+      ...(await background(BACKGROUND_PASSAGES)).map((t) => ({ text: t, category: OTHER })),
     ];
     const model = train(examples);
     summary.trained++;

@@ -1,5 +1,4 @@
 import * as z from "zod";
-import seed from "../../data/taxonomy-seed.json" with { type: "json" };
 import type { LabelledExample } from "./classifier";
 import { isCategoryId } from "./taxonomy";
 
@@ -7,6 +6,8 @@ import { isCategoryId } from "./taxonomy";
  * The labelled passages the first classifier is trained on, before the
  * library has labelled resources of its own (shared/data/taxonomy-seed.json).
  * Validated on load so a typo in a category id fails loudly, not silently.
+ * Loaded on first use (83 kB): a Lambda bundle keeps it in a chunk of its own,
+ * read only by the paths that train (classification, tag suggestions).
  */
 const seedSchema = z.object({
   version: z.number().int(),
@@ -18,6 +19,12 @@ const seedSchema = z.object({
   ),
 });
 
-export function seedExamples(): LabelledExample[] {
-  return seedSchema.parse(seed).examples.map((e) => ({ text: e.text, category: e.category }));
+let loaded: Promise<LabelledExample[]> | undefined;
+
+export function seedExamples(): Promise<LabelledExample[]> {
+  loaded ??= import("../../data/taxonomy-seed.json", { with: { type: "json" } }).then(({ default: seed }) =>
+    seedSchema.parse(seed).examples.map((e) => ({ text: e.text, category: e.category })),
+  );
+  // A copy each time: callers may sort or extend what they get.
+  return loaded.then((examples) => [...examples]);
 }

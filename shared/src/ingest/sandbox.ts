@@ -11,9 +11,11 @@
  * worker thread's heap is exhausted (FatalProcessOutOfMemory), which a
  * million-attribute HTML page does; a child's abort is only the child's.
  *
- * This is the one place for it, used by the ingestion task wherever it runs:
- * locally in the worker processes (local/src/workers), on AWS in the consumer
- * Lambdas, where the sandbox entry is bundled beside the function as
+ * This is the one place for it, used by the ingestion task wherever it runs
+ * (through isolation.ts): locally in the worker processes (local/src/workers)
+ * for every extraction; on AWS in the consumer Lambdas for retries only (the
+ * first attempt parses in the function's process, `EXTRACTION_ISOLATION`),
+ * where the sandbox entry is bundled beside the function as
  * `extract-sandbox.mjs` (infra/lib/constructs/app-function.ts).
  *
  * Children are reused while they stay healthy (an idle one does not keep the

@@ -37,9 +37,9 @@ type ModelRow = typeof classifierModels.$inferSelect;
  * trained before they were stored, the seed corpus when its fingerprint
  * proves that is exactly what it learned from (the bootstrap version 1).
  */
-function incumbentKeys(row: ModelRow): Set<string> | undefined {
+async function incumbentKeys(row: ModelRow): Promise<Set<string> | undefined> {
   if (row.labelKeys) return new Set(row.labelKeys);
-  const seed = seedExamples();
+  const seed = await seedExamples();
   if (labelsFingerprint(seed) === row.labelsFingerprint) return new Set(seed.map(labelKey));
   return undefined;
 }
@@ -51,8 +51,8 @@ export interface Comparison {
 }
 
 /** Held-out accuracy of the incumbent's label set on the candidate's split. */
-export function incumbentAccuracy(examples: readonly LabelledExample[], incumbent: ModelRow): Comparison {
-  const keys = incumbentKeys(incumbent);
+export async function incumbentAccuracy(examples: readonly LabelledExample[], incumbent: ModelRow): Promise<Comparison> {
+  const keys = await incumbentKeys(incumbent);
   if (keys) {
     const { training, heldOut } = holdOutSplit(examples);
     const known = training.filter((e) => keys.has(labelKey(e)));
@@ -81,7 +81,7 @@ async function retrainCategories(app: AppContext): Promise<Record<string, unknow
 
   const examples = await labelledExamples(app);
   const fingerprint = labelsFingerprint(examples);
-  const manualExamples = examples.length - seedExamples().length;
+  const manualExamples = examples.length - (await seedExamples()).length;
   if (activeRow.labelsFingerprint === fingerprint) {
     return { skipped: true, reason: "labels unchanged since the active version", activeVersion: activeRow.version, examples: examples.length, manualExamples };
   }
@@ -92,7 +92,7 @@ async function retrainCategories(app: AppContext): Promise<Record<string, unknow
   }
 
   const candidate = trainVersion(examples, 0);
-  const comparison = incumbentAccuracy(examples, activeRow);
+  const comparison = await incumbentAccuracy(examples, activeRow);
   // Equal accuracy switches: the new version has seen more labels for the same held-out result.
   const activated = candidate.accuracy >= comparison.incumbentAccuracy;
   const keys = examples.map(labelKey);

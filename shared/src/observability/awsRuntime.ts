@@ -6,13 +6,12 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { AppConfig } from "../config";
 import type { Route } from "../events/routing";
 import { resolveQueues, type Topology } from "../adapters/sqs/queueTopology";
 import { cloudWatchDegraded, cloudWatchOldestAges, lambdaFunctionHealth, type MetricDataClient } from "./cloudWatch";
 import { METRICS_NAMESPACE } from "./emfMetrics";
-import { describeCacheService, type ElastiCacheDescribeClient } from "./elastiCache";
+import type { ElastiCacheDescribeClient } from "./elastiCache";
 import type { RuntimeView } from "./runtime";
 import { installHistorySink, processRedis } from "./redisHistory";
 import { countCacheReads, emfCacheCounter, lambdaMetrics } from "./emfMetrics";
@@ -29,7 +28,12 @@ export interface AwsRuntimeDeps {
 export function awsRuntime(config: Pick<AppConfig, "awsRegion" | "queuePrefix" | "redisUrl" | "redisCluster">, routes: readonly Route[], deps: AwsRuntimeDeps = {}): RuntimeView {
   const sqs = deps.sqs ?? new SQSClient({ region: config.awsRegion });
   const cloudWatch = deps.cloudWatch ?? new CloudWatchClient({ region: config.awsRegion });
-  const elastiCache = deps.elastiCache ?? new ElastiCacheClient({ region: config.awsRegion });
+  // Only GET /monitoring/cache describes the cache: its client (~50 kB) is loaded then, not at every cold start.
+  let elastiCache: Promise<ElastiCacheDescribeClient> | undefined;
+  const elastiCacheClient = () =>
+    (elastiCache ??= deps.elastiCache
+      ? Promise.resolve(deps.elastiCache)
+      : import("@aws-sdk/client-elasticache").then(({ ElastiCacheClient }) => new ElastiCacheClient({ region: config.awsRegion })));
   const cacheName = "elastiCacheName" in deps ? deps.elastiCacheName : process.env.ELASTICACHE_NAME;
   let topology: Promise<Topology> | undefined;
   const redis = processRedis(config);
@@ -54,7 +58,11 @@ export function awsRuntime(config: Pick<AppConfig, "awsRegion" | "queuePrefix" |
       windowMinutes: 60,
       counts: await cloudWatchDegraded(cloudWatch, process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, process.env.POWERTOOLS_SERVICE_NAME ?? "neo-alexandria", 60),
     }),
-    cacheService: async () => (cacheName ? describeCacheService(elastiCache, cacheName) : null),
+    cacheService: async () => {
+      if (!cacheName) return null;
+      const [client, { describeCacheService }] = await Promise.all([elastiCacheClient(), import("./elastiCache")]);
+      return describeCacheService(client, cacheName);
+    },
     ...(deps.history ? { history: deps.history } : {}),
   };
 }

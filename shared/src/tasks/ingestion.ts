@@ -14,7 +14,7 @@ import { categories, resourceKeys, resources } from "../adapters/libsql/schema";
 import { PermanentError, errorMessage } from "../errors";
 import { safeFetch } from "../ingest/safeFetch";
 import { citationKeysForUrl } from "../ingest/citations";
-import { extractInSandbox } from "../ingest/sandbox";
+import { extractUntrusted } from "../ingest/isolation";
 import { publicIngestionError } from "../ingest/publicError";
 import { logger } from "../observability/logger";
 import { sha256 } from "../util/ids";
@@ -107,7 +107,7 @@ async function ingest(event: IngestionEvent, ctx: TaskRunContext): Promise<TaskR
 
   void ctx.app.emitter.emit("ingestion.started", { resourceId: id }, { correlationId: ctx.correlationId });
   const input = await readInput(row, ctx);
-  const doc = await extractInSandbox(input);
+  const doc = await extractUntrusted(input, { isolation: ctx.app.config.extractionIsolation, attempt: ctx.attempt });
   if (!doc.text.trim()) throw new PermanentError("no text could be extracted from the document");
   if (update) return storeUpdatedContent(ctx, row, doc);
   const contentHash = sha256(doc.text);

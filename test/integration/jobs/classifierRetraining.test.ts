@@ -14,6 +14,8 @@ import { runJob } from "../../../shared/src/jobs/registry";
 import { api, startTestStack, type TestStack } from "../../helpers/stack";
 import { insertResource, outboxEvents } from "./support";
 
+const seed = await seedExamples();
+
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
@@ -67,7 +69,7 @@ describe("classifier retraining", () => {
   it("trains, compares on the same split and activates when manual labels are added", async () => {
     // Resources a librarian labelled correctly: passages like the seed's, five per category.
     // Fixed ids and titles, because ids are part of the labelled text and so of the split.
-    const good = TAXONOMY.flatMap((c) => seedExamples().filter((e) => e.category === c.id).slice(0, 5));
+    const good = TAXONOMY.flatMap((c) => seed.filter((e) => e.category === c.id).slice(0, 5));
     for (const [i, e] of good.entries()) {
       const id = await insertResource(stack.app, { id: `good-${i}`, title: `Labelled passage ${i}`, content: e.text });
       expect((await label(id, [e.category])).status).toBe(200);
@@ -78,7 +80,7 @@ describe("classifier retraining", () => {
 
     const stored = await versions();
     expect(stored.map((v) => [v.version, v.active])).toEqual([[1, false], [2, true]]);
-    expect(stored[1]!.labelKeys).toHaveLength(seedExamples().length + 40);
+    expect(stored[1]!.labelKeys).toHaveLength(seed.length + 40);
     expect((await activeModel(stack.app)).version).toBe(2);
     const events = await outboxEvents(stack.app, "classification.model_retrained");
     expect(events.map((e) => e.payload)).toEqual([{ version: 2, accuracy: summary.accuracy, activated: true }]);
@@ -92,7 +94,7 @@ describe("classifier retraining", () => {
 
   it("keeps a version whose accuracy drops, but does not switch to it", async () => {
     // Passages that are plainly mathematics, labelled as arts: a model that learns them gets worse.
-    const maths = seedExamples().filter((e) => e.category === "mathematics").slice(0, 30);
+    const maths = seed.filter((e) => e.category === "mathematics").slice(0, 30);
     for (const [i, e] of maths.entries()) {
       const id = await insertResource(stack.app, { id: `bad-${i}`, title: `Mislabelled passage ${i}`, content: e.text });
       expect((await label(id, ["arts-humanities"])).status).toBe(200);

@@ -15,7 +15,7 @@ import { seedExamples } from "../../../shared/src/domain/taxonomySeed";
 import { CATEGORY_IDS } from "../../../shared/src/domain/taxonomy";
 import { seededRandom } from "../../helpers/seededRandom";
 
-const corpus = seedExamples();
+const corpus = await seedExamples();
 const { training, heldOut } = holdOutSplit(corpus);
 const model = train(training);
 
