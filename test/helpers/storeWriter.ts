@@ -16,8 +16,8 @@ const rowsPerWrite = Number(process.env.ROWS ?? 200);
 const label = process.env.WRITER ?? String(process.pid);
 
 const store = Store.open({ url: `file:${file}` });
-await store.client.execute("PRAGMA journal_mode=WAL");
-await store.client.execute("CREATE TABLE IF NOT EXISTS writes (writer TEXT NOT NULL, n INTEGER NOT NULL, payload TEXT NOT NULL)");
+// The test created the file (WAL, table) before starting the writers: with a 1 ms busy timeout, two
+// writers creating it at once would collide before the retried writes this test is about.
 // Start together: on a loaded machine one child can take seconds longer to boot, and writers that
 // never overlap would prove nothing. The test creates START_FILE once every writer is ready.
 process.stdout.write("ready\n");

@@ -34,6 +34,10 @@ interface WriterReport {
 
 describe("two processes writing one store", () => {
   it("commit every transaction: busy waits are retried, no busy error escapes", async () => {
+    const setup = createClient({ url: `file:${file}` });
+    await setup.execute("PRAGMA journal_mode=WAL");
+    await setup.execute("CREATE TABLE writes (writer TEXT NOT NULL, n INTEGER NOT NULL, payload TEXT NOT NULL)");
+    setup.close();
     const writers = ["a", "b"].map((label) =>
       spawnTs(`writer-${label}`, "test/helpers/storeWriter.ts", { env: { STORE_FILE: file, WRITES: String(WRITES), ROWS: String(ROWS), WRITER: label, STORE_BUSY_TIMEOUT_MS: "1", START_FILE: startFile } }),
     );
