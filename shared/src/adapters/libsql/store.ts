@@ -105,12 +105,11 @@ export class Store {
    * retried a few times before the start fails.
    */
   async migrate(migrations: readonly EmbeddedMigration[] = embeddedMigrations): Promise<void> {
-    if (this.#isFile) {
-      // WAL lets readers in other processes proceed while one process writes.
-      await this.client.execute("PRAGMA journal_mode=WAL");
-    }
     for (let attempt = 1; ; attempt++) {
       try {
+        // WAL lets readers in other processes proceed while one process writes. Switching needs the
+        // file to itself, so a process starting beside others may find it busy: retried with the rest.
+        if (this.#isFile) await this.client.execute("PRAGMA journal_mode=WAL");
         await this.#writes.run(() => applyMigrations(this.client, migrations));
         return;
       } catch (e) {
