@@ -22,6 +22,14 @@ export interface WriteOptions<T> {
    * task ledger inside the transaction; outside a task run it is ignored.
    */
   outcome?: (out: T) => TaskOutcome;
+  /**
+   * A small write that may share another write's commit: it rides in the
+   * next write transaction of the process (a savepoint of it), or commits
+   * alone after the group-commit window (`Store.writeGrouped`; at once on
+   * AWS). Still committed before this resolves and before its events are
+   * published; only the commit is shared.
+   */
+  grouped?: boolean;
 }
 
 export async function writeWithEvents<T>(
@@ -32,18 +40,25 @@ export async function writeWithEvents<T>(
 ): Promise<T> {
   let events: DomainEvent[] = [];
   const ledger = options.outcome ? currentLedgerScope() : undefined;
-  let result: T;
+  const body = async (tx: Tx): Promise<T> => {
+    events = [];
+    const emit: Emit = (name, payload) => {
+      events.push(makeEvent(name, payload, correlationId));
+    };
+    const out = await fn(tx, emit);
+    await stage(tx, events);
+    if (ledger) await ledger.record(tx, options.outcome!(out));
+    return out;
+  };
+  let result!: T;
   try {
-    result = await ctx.store.write(async (tx) => {
-      events = [];
-      const emit: Emit = (name, payload) => {
-        events.push(makeEvent(name, payload, correlationId));
-      };
-      const out = await fn(tx, emit);
-      await stage(tx, events);
-      if (ledger) await ledger.record(tx, options.outcome!(out));
-      return out;
-    });
+    if (options.grouped) {
+      await ctx.store.writeGrouped(async (tx) => {
+        result = await body(tx);
+      });
+    } else {
+      result = await ctx.store.write(body);
+    }
   } catch (e) {
     ledger?.settle(false);
     throw e;

@@ -107,7 +107,8 @@ export const embeddingTask = defineTask({
         emit("embedding.generated", { resourceId: id, contentRevision: row.contentRevision, reused: false });
       }
       return res.rowsAffected > 0;
-    }, { outcome: resultOf });
+      // The confirmation is small: it may share the commit of another write of the process (after step 2 still).
+    }, { outcome: resultOf, grouped: true });
     if (!confirmed) return resultOf(false);
     // Finishes a change of embedder (or clears vectors an older version left): two index probes when there is none.
     await completeSwitchIfDone(app, ctx.correlationId);

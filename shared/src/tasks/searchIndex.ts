@@ -75,7 +75,8 @@ export const searchIndexTask = defineTask({
         .where(and(eq(resources.id, id), eq(resources.revision, row.revision), eq(resources.ftsRevision, row.revision)));
       if (res.rowsAffected > 0) emit("search.index_updated", { resourceId: id, revision: row.revision });
       return res.rowsAffected > 0;
-    }, { outcome: resultOf });
+      // The confirmation is small: it may share the commit of another write of the process (after step 2 still).
+    }, { outcome: resultOf, grouped: true });
     return resultOf(confirmed);
   },
 });
