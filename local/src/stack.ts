@@ -84,7 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   mkdirSync(config.dataDir, { recursive: true });
   const routes = applyRouteOverrides(routeTable, { ...(config.routeOverrides ?? {}), ...(options.routeOverrides ?? {}) });
 
-  const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken });
+  const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken, synchronous: config.storeSynchronous });
   await store.migrate();
 
   let fauxqs: QueueServer | undefined;

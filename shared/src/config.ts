@@ -24,6 +24,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().default("./data"),
   LIBSQL_URL: z.string().optional(),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
+  /** SQLite `synchronous` of a file store (docs/operations.md, "Durability"): normal (default) or full. */
+  STORE_SYNCHRONOUS: z.enum(["normal", "full", "NORMAL", "FULL"]).default("normal").transform((v) => v.toLowerCase() as "normal" | "full"),
   REDIS_URL: z.string().optional(),
   REDIS_CLUSTER: bool.default(false),
   /** Prefix of every Redis key this deployment writes (cache, history, stats); lets runs share one Redis. */
@@ -90,6 +92,8 @@ export interface AppConfig {
   dataDir: string;
   libsqlUrl: string;
   libsqlAuthToken: string | undefined;
+  /** `PRAGMA synchronous` on a file store's connections (STORE_SYNCHRONOUS). */
+  storeSynchronous: "normal" | "full";
   redisUrl: string | undefined;
   redisCluster: boolean;
   redisPrefix: string;
@@ -159,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     libsqlUrl: e.LIBSQL_URL ?? `file:${path.join(dataDir, "alexandria.db")}`,
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+    storeSynchronous: e.STORE_SYNCHRONOUS,
     redisUrl: e.REDIS_URL,
     redisCluster: e.REDIS_CLUSTER,
     redisPrefix: e.REDIS_PREFIX,

@@ -43,7 +43,7 @@ describe("store stats log line", () => {
 
     const [before, after] = lines.map((l) => l.fields);
     expect(lines.map((l) => l.message)).toEqual(["store stats", "store stats"]);
-    expect(Object.keys(after!).sort()).toEqual(["busyRetries", "errors", "healthChecks", "inFlight", "lastError", "latencyP50Ms", "latencyP95Ms", "maxConcurrency", "operations", "waiting"].sort());
+    expect(Object.keys(after!).sort()).toEqual(["busyRetries", "errors", "healthChecks", "inFlight", "lastError", "latencyP50Ms", "latencyP95Ms", "maxConcurrency", "operations", "riders", "waiting", "writeLockMs", "writeTransactions"].sort());
     expect(after!.operations).toBe((before!.operations as number) + 21);
     expect(after!.errors).toBe((before!.errors as number) + 1);
     expect(after!.lastError).toMatch(/no_such_table/);

@@ -20,6 +20,9 @@ export function logStoreStats(store: Store, log: AppLogger = defaultLogger): voi
     latencyP95Ms: s.latencyMs.p95,
     healthChecks: s.healthChecks,
     busyRetries: s.busyRetries,
+    writeTransactions: s.writeTransactions,
+    writeLockMs: Math.round(s.writeLockMs),
+    riders: s.riders,
     lastError: s.lastError,
   });
 }

@@ -61,7 +61,7 @@ export class PrometheusMetrics {
       }
     });
 
-    this.#scraped("alexandria_store", "Store figures: operations, errors, in-flight and waiting statements, health checks, latency p50/p95 (ms).", ["figure"], async (g) => {
+    this.#scraped("alexandria_store", "Store figures: operations, errors, in-flight and waiting statements, health checks, busy retries, write transactions and write-lock time (ms), bookkeeping writes that rode in another transaction, latency p50/p95 (ms).", ["figure"], async (g) => {
       const s = app.store.stats.snapshot();
       g.set({ figure: "operations" }, s.operations);
       g.set({ figure: "errors" }, s.errors);
@@ -69,6 +69,9 @@ export class PrometheusMetrics {
       g.set({ figure: "waiting" }, s.waiting);
       g.set({ figure: "health_checks" }, s.healthChecks);
       g.set({ figure: "busy_retries" }, s.busyRetries);
+      g.set({ figure: "write_transactions" }, s.writeTransactions);
+      g.set({ figure: "write_lock_ms" }, s.writeLockMs);
+      g.set({ figure: "riders" }, s.riders);
       if (s.latencyMs.p50 !== null) g.set({ figure: "latency_p50_ms" }, s.latencyMs.p50);
       if (s.latencyMs.p95 !== null) g.set({ figure: "latency_p95_ms" }, s.latencyMs.p95);
       g.set({ figure: "outbox_pending" }, await app.relay.pendingCount());

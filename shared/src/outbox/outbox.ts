@@ -32,6 +32,13 @@ export function stage(tx: Tx, events: readonly DomainEvent[]): Promise<unknown> 
  */
 export const WRITER_GRACE_MS = 30_000;
 
+/**
+ * How long a "published" mark may wait for a write transaction to ride in
+ * (`Store.writeGrouped`). Nothing waits for it: this process's sweeper leaves
+ * the events alone meanwhile (in flight) and others for `WRITER_GRACE_MS`.
+ */
+export const MARK_WINDOW_MS = 500;
+
 export interface OutboxStats {
   published: number;
   publishFailures: number;
@@ -157,8 +164,9 @@ export class OutboxRelay {
     if (events.length === 0) return;
     this.stats.published += events.length;
     const now = new Date().toISOString();
-    await this.store.writeGrouped((tx) =>
-      tx.update(outbox).set({ publishedAt: now }).where(inArray(outbox.id, events.map((e) => e.meta.eventId))),
+    await this.store.writeGrouped(
+      (tx) => tx.update(outbox).set({ publishedAt: now }).where(inArray(outbox.id, events.map((e) => e.meta.eventId))),
+      { withinMs: MARK_WINDOW_MS },
     );
   }
 

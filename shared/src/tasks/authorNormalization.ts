@@ -12,7 +12,7 @@ import { writeWithEvents } from "../app/unitOfWork";
 import { newId } from "../util/ids";
 import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone } from "./revisionGuard";
-import { defineTask } from "./types";
+import { defineTask, type TaskResult } from "./types";
 import { derivedDataTags } from "../app/searchCaching";
 
 function payloadOf(event: DomainEvent<"authors.extracted">) {
@@ -31,6 +31,8 @@ export const authorNormalizationTask = defineTask({
     if ("skip" in guard) return guard.skip;
     const { row } = guard;
 
+    // What the run returns, recorded in the ledger by the write itself (one commit per task).
+    const resultOf = (ok: boolean): TaskResult => (ok ? { status: "succeeded", revision: row.metadataRevision } : { status: "skipped", reason: "metadata changed while normalising" });
     const linked = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const current = await tx.query.resources.findFirst({ where: eq(resources.id, id) });
       if (!current || current.metadataRevision !== row.metadataRevision) return null;
@@ -66,10 +68,10 @@ export const authorNormalizationTask = defineTask({
       await tx.update(resources).set({ authorsRevision: current.metadataRevision }).where(and(eq(resources.id, id), eq(resources.metadataRevision, current.metadataRevision)));
       emit("authors.normalized", { resourceId: id, authorIds });
       return authorIds;
-    });
-    if (!linked) return { status: "skipped", reason: "metadata changed while normalising" };
+    }, { outcome: (ids) => resultOf(ids !== null) });
+    if (!linked) return resultOf(false);
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
     await app.cache.invalidate({ tags: derivedDataTags("authors", id) }).catch(() => undefined);
-    return { status: "succeeded", revision: row.metadataRevision };
+    return resultOf(true);
   },
 });

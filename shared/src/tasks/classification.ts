@@ -11,7 +11,7 @@ import { activeModel } from "../app/classifierModels";
 import { writeWithEvents } from "../app/unitOfWork";
 import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import { defineTask } from "./types";
+import { defineTask, type TaskResult } from "./types";
 import { derivedDataTags } from "../app/searchCaching";
 
 /** Suggestions below this confidence are not stored. */
@@ -46,6 +46,8 @@ export const classificationTask = defineTask({
 
     const { version, model } = await activeModel(app);
     const suggestions = predict(model, `${row.title ?? ""}\n${row.description ?? ""}\n${row.content}`, 3).filter((s) => s.confidence >= MIN_CONFIDENCE);
+    // What the run returns, recorded in the ledger by the write itself (one commit per task).
+    const resultOf = (ok: boolean): TaskResult => (ok ? { status: "succeeded", revision: row.contentRevision } : { status: "skipped", reason: "content changed or classified concurrently" });
     const applied = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const res = await tx
         .update(resources)
@@ -61,10 +63,10 @@ export const classificationTask = defineTask({
       }
       emit("classification.suggested", { resourceId: id, contentRevision: row.contentRevision, categories: suggestions.map((s) => s.category) });
       return true;
-    });
-    if (!applied) return { status: "skipped", reason: "content changed or classified concurrently" };
+    }, { outcome: resultOf });
+    if (!applied) return resultOf(false);
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
     await app.cache.invalidate({ tags: derivedDataTags("classification", id) }).catch(() => undefined);
-    return { status: "succeeded", revision: row.contentRevision };
+    return resultOf(true);
   },
 });

@@ -27,7 +27,7 @@ import { l2NormalizeInPlace } from "../domain/vectors";
 import { Events, type DomainEvent } from "../events/catalogue";
 import { sha256 } from "../util/ids";
 import type { AppContext } from "../app/context";
-import { defineTask } from "./types";
+import { defineTask, type TaskResult } from "./types";
 import { TransientError } from "../errors";
 
 function payloadOf(event: DomainEvent<"resource.content_changed" | "resource.metadata_changed">) {
@@ -93,7 +93,8 @@ export const embeddingTask = defineTask({
       );
     }
 
-    // 3. Confirm.
+    // 3. Confirm (and record the run in the ledger: one commit per task for its outcome).
+    const resultOf = (ok: boolean): TaskResult => (ok ? { status: "succeeded", revision: row.contentRevision } : { status: "skipped", reason: "content changed while embedding" });
     const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const before = await tx.query.resources.findFirst({ columns: { embeddedRevision: true, embeddedModel: true }, where: eq(resources.id, id) });
       const res = await tx
@@ -106,11 +107,12 @@ export const embeddingTask = defineTask({
         emit("embedding.generated", { resourceId: id, contentRevision: row.contentRevision, reused: false });
       }
       return res.rowsAffected > 0;
-    });
-    if (!confirmed) return { status: "skipped", reason: "content changed while embedding" };
+      // The confirmation is small: it may share the commit of another write of the process (after step 2 still).
+    }, { outcome: resultOf, grouped: true });
+    if (!confirmed) return resultOf(false);
     // Finishes a change of embedder (or clears vectors an older version left): two index probes when there is none.
     await completeSwitchIfDone(app, ctx.correlationId);
-    return { status: "succeeded", revision: row.contentRevision };
+    return resultOf(true);
   },
 });
 

@@ -34,6 +34,7 @@ async function linkBatch(events: ReadonlyArray<DomainEvent<"citations.extracted"
     const rows = await app.store.db.select({ id: resources.id, contentRevision: resources.contentRevision, graphRevision: resources.graphRevision }).from(resources).where(inArray(resources.id, ids));
     const due = rows.filter((r) => r.graphRevision < r.contentRevision);
     const dueIds = new Set(due.map((r) => r.id));
+    const results = events.map((e): TaskResult => (dueIds.has(idOf(e)) ? { status: "succeeded", reason: `batch of ${due.length}` } : { status: "skipped", reason: "already current" }));
     if (due.length > 0) {
       await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
         let edges = 0;
@@ -54,8 +55,9 @@ async function linkBatch(events: ReadonlyArray<DomainEvent<"citations.extracted"
           await tx.update(resources).set({ graphRevision: r.contentRevision }).where(eq(resources.id, r.id));
         }
         emit("graph.edges_updated", { resourceIds: due.map((r) => r.id), edges });
-      });
+        // The batch's ledger rows are written by this transaction too (one commit per task run).
+      }, { outcome: () => results });
       await app.cache.invalidate({ tags: ["graph"] }).catch(() => undefined);
     }
-    return events.map((e) => (dueIds.has(idOf(e)) ? { status: "succeeded" as const, reason: `batch of ${due.length}` } : { status: "skipped" as const, reason: "already current" }));
+    return results;
 }

@@ -194,10 +194,15 @@ async function ingest(event: IngestionEvent, ctx: TaskRunContext): Promise<TaskR
     if (authorNames.length > 0) emit("authors.extracted", { resourceId: id, metadataRevision, count: authorNames.length });
     if (reused) emit("embedding.generated", { resourceId: id, contentRevision, reused: true });
     return { reused, skipped: false, revision: contentRevision };
-  });
-  if (result.skipped) return { status: "skipped", reason: "ingested concurrently", revision: result.revision };
+  }, { outcome: resultOf });
   if (result.reused) await invalidateForCopiedVector(ctx.app, id, ctx.correlationId);
-  return { status: "succeeded", revision: result.revision, ...(result.reused ? { reason: "reused derived data of identical content" } : {}) };
+  return resultOf(result);
+}
+
+/** What an ingestion run returns, from what its write did (recorded in the ledger by that write). */
+function resultOf(written: { reused: boolean; skipped: boolean; revision: number }): TaskResult {
+  if (written.skipped) return { status: "skipped", reason: "ingested concurrently", revision: written.revision };
+  return { status: "succeeded", revision: written.revision, ...(written.reused ? { reason: "reused derived data of identical content" } : {}) };
 }
 
 /** The resource got a copy of its twin's vectors: it may now belong in cached vector results. */

@@ -8,7 +8,7 @@ import { computeQuality } from "../domain/quality";
 import { writeWithEvents } from "../app/unitOfWork";
 import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import { defineTask } from "./types";
+import { defineTask, type TaskResult } from "./types";
 import { derivedDataTags } from "../app/searchCaching";
 
 function payloadOf(event: DomainEvent<"resource.metadata_changed" | "resource.content_changed">) {
@@ -39,6 +39,8 @@ export const qualityTask = defineTask({
       url: row.url,
       contentType: row.contentType ?? "text/plain",
     });
+    // What the run returns, recorded in the ledger by the write itself (one commit per task).
+    const resultOf = (ok: boolean): TaskResult => (ok ? { status: "succeeded", revision: row.revision } : { status: "skipped", reason: "resource changed or scored concurrently" });
     const applied = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const res = await tx
         .update(resources)
@@ -49,10 +51,10 @@ export const qualityTask = defineTask({
       if (res.rowsAffected === 0) return false;
       emit("quality.computed", { resourceId: id, revision: row.revision, score: quality.score });
       return true;
-    });
-    if (!applied) return { status: "skipped", reason: "resource changed or scored concurrently" };
+    }, { outcome: (ok) => resultOf(ok) });
+    if (!applied) return resultOf(false);
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
     await app.cache.invalidate({ tags: derivedDataTags("quality", id) }).catch(() => undefined);
-    return { status: "succeeded", revision: row.revision };
+    return resultOf(true);
   },
 });

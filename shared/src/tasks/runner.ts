@@ -6,7 +6,9 @@
  *   jitter, then retried by the queue;
  * - permanent failure, or retries exhausted: sent to the DLQ with its reason
  *   and deleted from the source queue (no retries burnt on hopeless work).
- * Every attempt is one row in the task ledger.
+ * Every attempt is one row in the task ledger. A task's final write
+ * transaction records it (tasks/ledgerScope.ts: one commit per task); the
+ * runner writes it only for runs that wrote nothing or ended otherwise.
  */
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
@@ -18,6 +20,7 @@ import { errorMessage, isPermanent, PermanentError, TransientError } from "../er
 import { logger } from "../observability/logger";
 import type { AppContext } from "../app/context";
 import type { TaskDefinition, TaskResult } from "./types";
+import { LedgerScope, runInLedgerScope, sameResult, type LedgerRow } from "./ledgerScope";
 
 export interface QueueMessage {
   messageId: string;
@@ -53,7 +56,7 @@ export class TaskRunner {
   async runMessages(messages: readonly QueueMessage[]): Promise<MessageFate[]> {
     const parsed = messages.map((m) => this.#parse(m));
     const fates: MessageFate[] = new Array(messages.length);
-    const rows: Array<typeof taskRuns.$inferInsert> = [];
+    const rows: LedgerEntry[] = [];
 
     const delivered = await this.#alreadyDone(parsed.flatMap((p) => (p.event ? [p.event.meta.eventId] : [])));
     const runnable = parsed.flatMap((p, i) => {
@@ -74,7 +77,7 @@ export class TaskRunner {
     parsed.forEach((p, i) => {
       if (!p.event) {
         fates[i] = { kind: "dead-letter", error: errorMessage(p.parseError) };
-        rows.push(this.#row(p.message, null, "failed", new Date(), 0, p.parseError, undefined, null));
+        rows.push({ row: this.#row(p.message, null, "failed", new Date(), 0, p.parseError, undefined, null) });
       }
     });
 
@@ -104,47 +107,49 @@ export class TaskRunner {
     }
   }
 
-  async #runOne(i: number, message: QueueMessage, event: DomainEvent, fates: MessageFate[], rows: Array<typeof taskRuns.$inferInsert>) {
+  async #runOne(i: number, message: QueueMessage, event: DomainEvent, fates: MessageFate[], rows: LedgerEntry[]) {
     const started = new Date();
     const t0 = performance.now();
     const ctx = { app: this.app, correlationId: event.meta.correlationId, attempt: message.attempt };
     const subject = this.task.subjectOf(event);
+    const row = (status: "succeeded" | "skipped" | "retrying" | "failed", error: unknown, result: TaskResult | undefined) =>
+      this.#row(message, subject, status, started, performance.now() - t0, error, result, event.meta.correlationId, event.meta.eventId);
+    const ledger = new LedgerScope((_k, result) => row(result.status, undefined, result), 1);
     void this.app.emitter.emit("task.started", { task: this.task.name, resourceId: subject, attempt: message.attempt }, { correlationId: ctx.correlationId });
     try {
       this.#maybeInjectFault();
-      const result = await this.task.run(event, ctx);
+      const result = await runInLedgerScope(ledger, () => this.task.run(event, ctx));
       fates[i] = { kind: "done", result };
-      rows.push(this.#row(message, subject, result.status, started, performance.now() - t0, undefined, result, event.meta.correlationId, event.meta.eventId));
+      rows.push(entry(row(result.status, undefined, result), ledger.recorded(0), result));
     } catch (error) {
       fates[i] = await this.#failed(message, event, subject, error, ctx);
-      rows.push(this.#row(message, subject, fates[i].kind === "retry" ? "retrying" : "failed", started, performance.now() - t0, error, undefined, event.meta.correlationId, event.meta.eventId));
+      rows.push(entry(row(fates[i].kind === "retry" ? "retrying" : "failed", error, undefined), ledger.recorded(0)));
     }
     this.#announce(fates[i]!, subject, message.attempt, performance.now() - t0, event.meta.correlationId);
   }
 
-  async #runAsBatch(
-    runnable: Array<{ i: number; message: QueueMessage; event: DomainEvent }>,
-    fates: MessageFate[],
-    rows: Array<typeof taskRuns.$inferInsert>,
-  ) {
+  async #runAsBatch(runnable: Array<{ i: number; message: QueueMessage; event: DomainEvent }>, fates: MessageFate[], rows: LedgerEntry[]) {
     const started = new Date();
     const t0 = performance.now();
     const first = runnable[0]!;
     const ctx = { app: this.app, correlationId: first.event.meta.correlationId, attempt: Math.max(...runnable.map((r) => r.message.attempt)) };
+    const row = (r: (typeof runnable)[number], status: "succeeded" | "skipped" | "retrying" | "failed", error: unknown, result: TaskResult | undefined) =>
+      this.#row(r.message, this.task.subjectOf(r.event), status, started, performance.now() - t0, error, result, r.event.meta.correlationId, r.event.meta.eventId);
+    const ledger = new LedgerScope((k, result) => row(runnable[k]!, result.status, undefined, result), runnable.length);
     try {
       this.#maybeInjectFault();
-      const results = await this.task.runBatch!(runnable.map((r) => r.event), ctx);
+      const results = await runInLedgerScope(ledger, () => this.task.runBatch!(runnable.map((r) => r.event), ctx));
       runnable.forEach((r, k) => {
         const result = results[k] ?? { status: "succeeded" as const };
         fates[r.i] = { kind: "done", result };
-        rows.push(this.#row(r.message, this.task.subjectOf(r.event), result.status, started, performance.now() - t0, undefined, result, r.event.meta.correlationId, r.event.meta.eventId));
+        rows.push(entry(row(r, result.status, undefined, result), ledger.recorded(k), result));
         this.#announce(fates[r.i]!, this.task.subjectOf(r.event), r.message.attempt, performance.now() - t0, r.event.meta.correlationId);
       });
     } catch (error) {
-      for (const r of runnable) {
+      for (const [k, r] of runnable.entries()) {
         const subject = this.task.subjectOf(r.event);
         fates[r.i] = await this.#failed(r.message, r.event, subject, error, { ...ctx, correlationId: r.event.meta.correlationId, attempt: r.message.attempt });
-        rows.push(this.#row(r.message, subject, fates[r.i]!.kind === "retry" ? "retrying" : "failed", started, performance.now() - t0, error, undefined, r.event.meta.correlationId, r.event.meta.eventId));
+        rows.push(entry(row(r, fates[r.i]!.kind === "retry" ? "retrying" : "failed", error, undefined), ledger.recorded(k)));
         this.#announce(fates[r.i]!, subject, r.message.attempt, performance.now() - t0, r.event.meta.correlationId);
       }
     }
@@ -203,7 +208,7 @@ export class TaskRunner {
     result: TaskResult | undefined,
     correlationId: string | null,
     eventId: string | null = null,
-  ): typeof taskRuns.$inferInsert {
+  ): LedgerRow {
     return {
       task: this.task.name,
       resourceId: subject,
@@ -237,16 +242,24 @@ export class TaskRunner {
     }
   }
 
-  async #recordLedger(rows: Array<typeof taskRuns.$inferInsert>) {
-    if (rows.length === 0) return;
-    try {
-      // A group commit: ledger rows of tasks finishing together (and outbox marks) share one transaction.
-      await this.app.store.writeGrouped((tx) => tx.insert(taskRuns).values(rows));
-    } catch (e) {
-      // The ledger is a record, not the work: a failed ledger write must not redo finished work.
-      logger.error("task ledger write failed", { task: this.task.name, error: errorMessage(e) });
+  async #recordLedger(entries: LedgerEntry[]) {
+    if (entries.length === 0) return;
+    // Rows the task's own transaction wrote and that already say what happened need nothing more.
+    const inserts = entries.filter((e) => e.recorded === undefined).map((e) => e.row);
+    const corrections = entries.filter((e) => e.recorded !== undefined && !e.current);
+    if (inserts.length > 0 || corrections.length > 0) {
+      try {
+        // Bookkeeping: rides in the next write transaction of the process (or a group commit of its own).
+        await this.app.store.writeGrouped(async (tx) => {
+          if (inserts.length > 0) await tx.insert(taskRuns).values(inserts);
+          for (const c of corrections) await tx.update(taskRuns).set(c.row).where(eq(taskRuns.id, c.recorded!));
+        });
+      } catch (e) {
+        // The ledger is a record, not the work: a failed ledger write must not redo finished work.
+        logger.error("task ledger write failed", { task: this.task.name, error: errorMessage(e) });
+      }
     }
-    for (const r of rows) {
+    for (const { row: r } of entries) {
       logger.info("task execution", {
         task: r.task,
         resourceId: r.resourceId,
@@ -259,4 +272,16 @@ export class TaskRunner {
       });
     }
   }
+}
+
+/** A run's ledger row, and the id of the row its own transaction wrote (`current`: that row already says so). */
+interface LedgerEntry {
+  row: LedgerRow;
+  recorded?: number;
+  current?: boolean;
+}
+
+function entry(row: LedgerRow, recorded: { id: number; result: TaskResult } | undefined, result?: TaskResult): LedgerEntry {
+  if (!recorded) return { row };
+  return { row, recorded: recorded.id, current: result !== undefined && sameResult(recorded.result, result) };
 }

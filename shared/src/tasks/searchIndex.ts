@@ -12,7 +12,7 @@ import { resources } from "../adapters/libsql/schema";
 import { writeWithEvents } from "../app/unitOfWork";
 import { Events, type DomainEvent } from "../events/catalogue";
 import { loadUnlessDone, waitingForContent } from "./revisionGuard";
-import { defineTask } from "./types";
+import { defineTask, type TaskResult } from "./types";
 import { invalidateSearchResults } from "../app/searchInvalidation";
 import { replacePassages } from "../adapters/libsql/passageRows";
 import { splitPassages } from "../domain/passages";
@@ -66,7 +66,8 @@ export const searchIndexTask = defineTask({
     const meta = before.newContent ? [SearchTags.meta("type"), SearchTags.meta("language")] : [];
     await invalidateSearchResults(app, { resourceId: id, text: before.text ? { before: before.text, after: newText } : "unknown", alsoTags: meta }, ctx.correlationId);
 
-    // 3. Confirm.
+    // 3. Confirm (and record the run in the ledger: one commit per task for its outcome).
+    const resultOf = (ok: boolean): TaskResult => (ok ? { status: "succeeded", revision: row.revision } : { status: "skipped", reason: "resource changed while indexing" });
     const confirmed = await writeWithEvents(app, ctx.correlationId, async (tx, emit) => {
       const res = await tx
         .update(resources)
@@ -74,8 +75,8 @@ export const searchIndexTask = defineTask({
         .where(and(eq(resources.id, id), eq(resources.revision, row.revision), eq(resources.ftsRevision, row.revision)));
       if (res.rowsAffected > 0) emit("search.index_updated", { resourceId: id, revision: row.revision });
       return res.rowsAffected > 0;
-    });
-    if (!confirmed) return { status: "skipped", reason: "resource changed while indexing" };
-    return { status: "succeeded", revision: row.revision };
+      // The confirmation is small: it may share the commit of another write of the process (after step 2 still).
+    }, { outcome: resultOf, grouped: true });
+    return resultOf(confirmed);
   },
 });

@@ -39,10 +39,34 @@ export interface StoreOptions {
    * invocations, must not leave writes on a timer).
    */
   groupCommitMs?: number;
+  /**
+   * SQLite's `synchronous` on every connection of a local file store
+   * (docs/operations.md, "Durability"): `normal` (default; STORE_SYNCHRONOUS)
+   * or `full`. Ignored for a libSQL server, which decides its own.
+   */
+  synchronous?: StoreSynchronous;
+}
+
+export type StoreSynchronous = "normal" | "full";
+
+/** STORE_SYNCHRONOUS, checked: `normal` (the default) or `full`. */
+export function synchronousFromEnv(value: string | undefined = process.env.STORE_SYNCHRONOUS): StoreSynchronous {
+  const v = (value ?? "").trim().toLowerCase();
+  if (v === "" || v === "normal") return "normal";
+  if (v === "full") return "full";
+  throw new Error(`STORE_SYNCHRONOUS must be "normal" or "full", not ${JSON.stringify(value)}`);
 }
 
 /** How long bookkeeping writes wait for company before their shared commit (default). */
 const GROUP_COMMIT_MS = 20;
+
+/** A bookkeeping write waiting to ride in the next write transaction of this process (`writeGrouped`). */
+interface Rider {
+  fn: (tx: Tx) => Promise<unknown>;
+  done: (e?: unknown) => void;
+  /** When it stops waiting for company and gets a transaction of its own (epoch ms). */
+  deadline: number;
+}
 
 /** Async retries of a write that found the file locked: ~2 minutes in all, then the error is real. */
 const BUSY_RETRY_LIMIT = 60;
@@ -67,6 +91,8 @@ export class Store {
   readonly #writes = new Mutex();
   readonly #isFile: boolean;
   groupCommitMs = GROUP_COMMIT_MS;
+  /** The `synchronous` level set on this store's connections (file stores), or null (a libSQL server decides). */
+  synchronous: StoreSynchronous | null = null;
 
   private constructor(
     readonly client: Client,
@@ -92,9 +118,14 @@ export class Store {
       timeout: busyTimeoutMs,
       concurrency: options.maxConcurrency ?? 20,
     });
-    const stats = new StoreStats(options.maxConcurrency ?? 20, options.idleCheckMs ?? 30_000);
+    const maxConnections = options.maxConcurrency ?? 20;
+    const stats = new StoreStats(maxConnections, options.idleCheckMs ?? 30_000);
     const store = new Store(stats.instrument(raw), options.url, stats);
     store.groupCommitMs = options.groupCommitMs ?? GROUP_COMMIT_MS;
+    if (store.#isFile) {
+      store.synchronous = options.synchronous ?? synchronousFromEnv();
+      setSynchronousOnEveryConnection(raw, maxConnections, store.synchronous);
+    }
     return store;
   }
 
@@ -127,48 +158,144 @@ export class Store {
    * SQLITE_BUSY never reaches a task or a request unless the lock stays taken
    * for minutes. The whole transaction is retried: a busy transaction was
    * rolled back, nothing of it was written.
+   *
+   * Writes of this process queued behind the one holding the lock share the
+   * next transaction (a group commit, `#commitQueued`). Bookkeeping writes
+   * queued with `writeGrouped` ride along: after the writes, each runs in a
+   * savepoint of the same transaction (one failing is rolled back alone and
+   * reported to its caller), so they cost no commit of their own.
    */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.#retryBusy(() => this.#writes.run(() => this.db.transaction(fn)));
+    return this.#retryBusy(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const first = this.#queued.length === 0;
+          this.#queued.push({ fn, settle: (e, out) => (e === undefined ? resolve(out as T) : reject(e instanceof Error ? e : new Error(String(e)))) });
+          // One turn of the write lock takes every write queued by then (a group commit, below).
+          if (first) void this.#writes.run(() => this.#commitQueued());
+        }),
+    );
   }
 
-  #grouped: Array<{ fn: (tx: Tx) => Promise<unknown>; done: (e?: unknown) => void }> = [];
-  #groupTimer: NodeJS.Timeout | undefined;
+  /** Writes waiting for the process's write lock. */
+  #queued: Array<{ fn: (tx: Tx) => Promise<unknown>; settle: (e: unknown, out?: unknown) => void }> = [];
 
   /**
-   * Small bookkeeping writes (task ledger rows, outbox "published" marks)
-   * that do not need a transaction of their own: those queued within
-   * `GROUP_COMMIT_MS` share one transaction (a group commit). Resolves once
-   * the shared transaction committed; one failing write fails the group, which
-   * is retried once write by write so the others still land.
+   * Group commit: the writes that queued while the previous transaction held
+   * the lock share the next one, each in a savepoint of its own (one failing
+   * is rolled back alone and reported to its caller; the others commit). No
+   * write waits longer than it would have: they were waiting for the lock
+   * anyway. A write alone runs as it always did, without a savepoint.
    */
-  writeGrouped(fn: (tx: Tx) => Promise<unknown>): Promise<void> {
+  async #commitQueued(): Promise<void> {
+    const batch = this.#queued;
+    this.#queued = [];
+    if (batch.length === 0) return;
+    const outcomes: Array<{ error?: unknown; out?: unknown }> = batch.map(() => ({}));
+    try {
+      if (batch.length === 1) {
+        outcomes[0] = { out: await this.#transact(batch[0]!.fn) };
+      } else {
+        await this.#transact(async (tx) => {
+          for (const [k, w] of batch.entries()) {
+            await tx.transaction((sp) => w.fn(sp)).then(
+              (out) => (outcomes[k] = { out }),
+              (e: unknown) => (outcomes[k] = { error: e ?? new Error("write failed") }),
+            );
+          }
+        });
+      }
+    } catch (e) {
+      // The transaction itself failed (busy at BEGIN, the commit, or a lone write's own error): all of it.
+      for (const w of batch) w.settle(e ?? new Error("write failed"));
+      return;
+    }
+    batch.forEach((w, k) => w.settle(outcomes[k]!.error, outcomes[k]!.out));
+  }
+
+  /** One BEGIN … COMMIT under the write lock: `fn`, then the riders queued so far. */
+  async #transact<T>(fn: ((tx: Tx) => Promise<T>) | null): Promise<T | undefined> {
+    const riders = this.#takeRiders();
+    if (!fn && riders.length === 0) return undefined;
+    const t0 = performance.now();
+    const failed = new Map<Rider, unknown>();
+    try {
+      const out = await this.db.transaction(async (tx) => {
+        const result = fn ? await fn(tx) : undefined;
+        for (const r of riders) {
+          // A savepoint each: a rider that fails is undone alone; the host's change and the other riders stay.
+          await tx.transaction((sp) => r.fn(sp)).catch((e: unknown) => failed.set(r, e ?? new Error("write failed")));
+        }
+        return result;
+      });
+      this.stats.writeTransaction(performance.now() - t0, riders.length - failed.size);
+      for (const r of riders) r.done(failed.get(r));
+      return out;
+    } catch (e) {
+      this.stats.writeTransaction(performance.now() - t0);
+      // Nothing of the transaction was written: the riders wait for the next one (or their own).
+      this.#requeue(riders);
+      throw e;
+    }
+  }
+
+  #riders: Rider[] = [];
+  #riderTimer: NodeJS.Timeout | undefined;
+  #riderTimerAt = Infinity;
+
+  /**
+   * Small bookkeeping writes (task ledger rows of tasks that wrote nothing
+   * else, outbox "published" marks) that need no transaction of their own:
+   * each rides in the next write transaction this process makes (`write`,
+   * a task's own, a request's), in a savepoint of it. If none comes within
+   * `withinMs` (default the group-commit window), those waiting share one
+   * transaction (a group commit). Resolves once committed; rejects if its own
+   * statements failed. With a window of 0 (AWS Lambda) it is committed at once.
+   */
+  writeGrouped(fn: (tx: Tx) => Promise<unknown>, options: { withinMs?: number } = {}): Promise<void> {
+    const windowMs = this.groupCommitMs === 0 ? 0 : (options.withinMs ?? this.groupCommitMs);
     return new Promise<void>((resolve, reject) => {
-      this.#grouped.push({ fn, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
-      this.#groupTimer ??= setTimeout(() => void this.#flushGroup(), this.groupCommitMs);
+      this.#riders.push({ fn, deadline: Date.now() + windowMs, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
+      this.#scheduleRiders();
     });
   }
 
-  /** Commits whatever is queued for a group commit now (before a process exits). */
+  /** Commits whatever waits for a group commit now (before a process exits). */
   async flushGrouped(): Promise<void> {
-    while (this.#grouped.length > 0) await this.#flushGroup();
+    while (this.#riders.length > 0) await this.#flushRiders();
   }
 
-  async #flushGroup(): Promise<void> {
-    if (this.#groupTimer) clearTimeout(this.#groupTimer);
-    this.#groupTimer = undefined;
-    const group = this.#grouped;
-    this.#grouped = [];
-    if (group.length === 0) return;
+  #takeRiders(): Rider[] {
+    const riders = this.#riders;
+    this.#riders = [];
+    return riders;
+  }
+
+  #requeue(riders: Rider[]): void {
+    if (riders.length === 0) return;
+    this.#riders = [...riders, ...this.#riders];
+    this.#scheduleRiders();
+  }
+
+  #scheduleRiders(): void {
+    if (this.#riders.length === 0) return;
+    const due = Math.min(...this.#riders.map((r) => r.deadline));
+    if (this.#riderTimer && due >= this.#riderTimerAt) return;
+    if (this.#riderTimer) clearTimeout(this.#riderTimer);
+    this.#riderTimerAt = due;
+    this.#riderTimer = setTimeout(() => void this.#flushRiders(), Math.max(0, due - Date.now()));
+  }
+
+  async #flushRiders(): Promise<void> {
+    if (this.#riderTimer) clearTimeout(this.#riderTimer);
+    this.#riderTimer = undefined;
+    this.#riderTimerAt = Infinity;
     try {
-      await this.write(async (tx) => {
-        for (const g of group) await g.fn(tx);
-      });
-      for (const g of group) g.done();
-    } catch {
-      for (const g of group) {
-        await this.write((tx) => g.fn(tx)).then(() => g.done(), (e: unknown) => g.done(e ?? new Error("write failed")));
-      }
+      // Riders another write took meanwhile are gone from the queue: an empty flush makes no transaction.
+      await this.#retryBusy(() => this.#writes.run(() => this.#transact(null)));
+    } catch (e) {
+      // The transaction itself failed (not one rider's statements): each caller learns it.
+      for (const r of this.#takeRiders()) r.done(e);
     }
   }
 
@@ -176,7 +303,12 @@ export class Store {
   writeBatch(statements: InStatement[]): Promise<void> {
     return this.#retryBusy(() =>
       this.#writes.run(async () => {
-        await this.client.batch(statements, "write");
+        const t0 = performance.now();
+        try {
+          await this.client.batch(statements, "write");
+        } finally {
+          this.stats.writeTransaction(performance.now() - t0);
+        }
       }),
     );
   }
@@ -201,6 +333,7 @@ export class Store {
 
   #writeRawOnce<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.#writes.run(async () => {
+      const t0 = performance.now();
       const tx = await this.client.transaction("write");
       try {
         const out = await fn(tx);
@@ -211,6 +344,7 @@ export class Store {
         throw e;
       } finally {
         tx.close();
+        this.stats.writeTransaction(performance.now() - t0);
       }
     });
   }
@@ -226,7 +360,21 @@ export class Store {
   }
 
   close(): void {
-    if (this.#groupTimer) clearTimeout(this.#groupTimer);
+    if (this.#riderTimer) clearTimeout(this.#riderTimer);
+    for (const r of this.#takeRiders()) r.done(new Error("store closed before the write was committed"));
     this.client.close();
   }
+}
+
+/**
+ * `PRAGMA synchronous` is a setting of each connection, and the client keeps
+ * a pool of them (opened on demand, up to `maxConnections`). Borrowing all of
+ * them at once, before anything else uses the client, opens every one and sets
+ * it; they stay in the pool. A connection the pool had to drop and reopen
+ * later runs at SQLite's default (FULL): safer, never less durable.
+ */
+function setSynchronousOnEveryConnection(raw: Client, maxConnections: number, level: StoreSynchronous): void {
+  const statement = `PRAGMA synchronous=${level === "full" ? "FULL" : "NORMAL"}`;
+  // Each call borrows its connection synchronously (before its first await), so the calls get distinct ones.
+  for (let i = 0; i < maxConnections; i++) void raw.execute(statement).catch(() => undefined);
 }

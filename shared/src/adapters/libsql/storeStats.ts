@@ -18,6 +18,12 @@ export interface StoreStatsSnapshot {
   healthChecks: number;
   /** Write transactions that found the file locked by another process and were retried (not errors). */
   busyRetries: number;
+  /** Write transactions committed (or attempted) by this process: every BEGIN … COMMIT, group commits counted once. */
+  writeTransactions: number;
+  /** Time this process held its write lock: from a transaction's first statement to its commit returning. */
+  writeLockMs: number;
+  /** Bookkeeping writes (ledger rows, outbox marks) that rode in another write's transaction instead of one of their own. */
+  riders: number;
   lastError: string | null;
 }
 
@@ -28,6 +34,9 @@ export class StoreStats {
   #errors = 0;
   #healthChecks = 0;
   #busyRetries = 0;
+  #writeTransactions = 0;
+  #writeLockMs = 0;
+  #riders = 0;
   #lastError: string | null = null;
   #lastUse = Date.now();
   readonly #latency = new LatencyWindow(2048);
@@ -50,12 +59,22 @@ export class StoreStats {
       latencyMs: { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) },
       healthChecks: this.#healthChecks,
       busyRetries: this.#busyRetries,
+      writeTransactions: this.#writeTransactions,
+      writeLockMs: this.#writeLockMs,
+      riders: this.#riders,
       lastError: this.#lastError,
     };
   }
 
   busyRetry(): void {
     this.#busyRetries++;
+  }
+
+  /** One write transaction that held the process's write lock for `heldMs`, carrying `riders` bookkeeping writes. */
+  writeTransaction(heldMs: number, riders = 0): void {
+    this.#writeTransactions++;
+    this.#writeLockMs += heldMs;
+    this.#riders += riders;
   }
 
   /** A client that behaves like `raw` but is bounded and measured. */
