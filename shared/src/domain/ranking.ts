@@ -17,14 +17,15 @@ export interface Scored {
  *   far above the rest, and dividing keeps that; it also keeps the fused
  *   score as stable as BM25 itself when corpus statistics drift (a min-max
  *   scale would magnify the drift by 1/(best − worst)).
- * - Semantic (cosine): min-max over the first {@link NORMALISATION_WINDOW}
+ * - Semantic (documentSimilarity: mean of cosines): min-max over the first {@link NORMALISATION_WINDOW}
  *   hits (the best becomes 1, the window's last 0, anything further down 0):
  *   the encoder's cosines sit in a narrow band (0.3–0.6), which a division by
  *   the best would leave nearly flat.
  *
  * Chosen on the evaluation set over reciprocal rank fusion (which flattens
  * how far apart one side's hits are) and min-max or max scaling on both sides
- * (docs/search.md). A resource's fused score does not depend on how many
+ * (docs/search.md; the weight, 0.7, was retuned with the mean-of-best-three
+ * similarity: "Tuning the hybrid"). A resource's fused score does not depend on how many
  * candidates were fetched beyond the window, so every page of one query is
  * cut from one ranking.
  *
