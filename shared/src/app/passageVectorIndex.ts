@@ -104,7 +104,8 @@ export async function nearestPassages(store: Store, model: string, query: readon
   let qn = 0;
   for (let i = 0; i < q.length; i++) qn += q[i]! * q[i]!;
   qn = Math.sqrt(qn);
-  const best = new Map<string, { top: Nearest; scores: number[] }>();
+  // Per resource: its best passage (ordinal, revision, cosine) and its best cosines, updated in place.
+  const best = new Map<string, { ordinal: number; contentRevision: number; top: number; scores: number[] }>();
   if (qn === 0) return [];
   for (const row of index.rows.values()) {
     if (allowed && !allowed.has(row.resourceId)) continue;
@@ -115,16 +116,17 @@ export async function nearestPassages(store: Store, model: string, query: readon
     const score = dot / (qn * row.norm);
     const known = best.get(row.resourceId);
     if (!known) {
-      best.set(row.resourceId, { top: { id: row.resourceId, score, ordinal: row.ordinal, contentRevision: row.contentRevision }, scores: [score] });
+      best.set(row.resourceId, { ordinal: row.ordinal, contentRevision: row.contentRevision, top: score, scores: [score] });
       continue;
     }
     keepBest(known.scores, score);
-    if (score > known.top.score || (score === known.top.score && row.ordinal < known.top.ordinal)) {
-      known.top = { id: row.resourceId, score, ordinal: row.ordinal, contentRevision: row.contentRevision };
+    if (score > known.top || (score === known.top && row.ordinal < known.ordinal)) {
+      known.top = score;
+      known.ordinal = row.ordinal;
+      known.contentRevision = row.contentRevision;
     }
   }
-  return [...best.values()]
-    .map(({ top, scores }) => ({ ...top, score: meanOf(scores) }))
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, k);
+  const ranked: Nearest[] = [];
+  for (const [id, b] of best) ranked.push({ id, score: meanOf(b.scores), ordinal: b.ordinal, contentRevision: b.contentRevision });
+  return ranked.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
 }
