@@ -16,6 +16,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Store } from "../adapters/libsql/store";
+import { keepBest, meanOf } from "../domain/ranking";
 
 interface Row {
   resourceId: string;
@@ -91,8 +92,10 @@ async function loadAbove(store: Store, model: string, index: ModelIndex, current
 }
 
 /**
- * Each resource's best passage for `query` (cosine similarity), best first,
- * at most `k`, among the resources `allowed` admits (all when null).
+ * The resources nearest to `query`, best first, at most `k`, among the
+ * resources `allowed` admits (all when null). A resource's score is its
+ * similarity as domain/ranking.ts `documentSimilarity` defines it (the mean
+ * of its best passage cosines); its ordinal is its best passage's.
  * Ties are broken by resource id, so the order is deterministic.
  */
 export async function nearestPassages(store: Store, model: string, query: readonly number[], k: number, allowed: ReadonlySet<string> | null): Promise<Nearest[]> {
@@ -101,7 +104,8 @@ export async function nearestPassages(store: Store, model: string, query: readon
   let qn = 0;
   for (let i = 0; i < q.length; i++) qn += q[i]! * q[i]!;
   qn = Math.sqrt(qn);
-  const best = new Map<string, Nearest>();
+  // Per resource: its best passage (ordinal, revision, cosine) and its best cosines, updated in place.
+  const best = new Map<string, { ordinal: number; contentRevision: number; top: number; scores: number[] }>();
   if (qn === 0) return [];
   for (const row of index.rows.values()) {
     if (allowed && !allowed.has(row.resourceId)) continue;
@@ -111,9 +115,18 @@ export async function nearestPassages(store: Store, model: string, query: readon
     for (let i = 0; i < v.length; i++) dot += q[i]! * v[i]!;
     const score = dot / (qn * row.norm);
     const known = best.get(row.resourceId);
-    if (!known || score > known.score || (score === known.score && row.ordinal < known.ordinal)) {
-      best.set(row.resourceId, { id: row.resourceId, score, ordinal: row.ordinal, contentRevision: row.contentRevision });
+    if (!known) {
+      best.set(row.resourceId, { ordinal: row.ordinal, contentRevision: row.contentRevision, top: score, scores: [score] });
+      continue;
+    }
+    keepBest(known.scores, score);
+    if (score > known.top || (score === known.top && row.ordinal < known.ordinal)) {
+      known.top = score;
+      known.ordinal = row.ordinal;
+      known.contentRevision = row.contentRevision;
     }
   }
-  return [...best.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
+  const ranked: Nearest[] = [];
+  for (const [id, b] of best) ranked.push({ id, score: meanOf(b.scores), ordinal: b.ordinal, contentRevision: b.contentRevision });
+  return ranked.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
 }

@@ -1,6 +1,6 @@
 /**
- * Semantic ranking: documents by their best passage's cosine similarity to
- * the query vector (domain/ranking.ts `documentSimilarity`), over the vectors
+ * Semantic ranking: documents by the mean of their best passages' cosine
+ * similarities to the query vector (domain/ranking.ts `documentSimilarity`), over the vectors
  * of one embedder only (the serving one: app/embedderSwitch.ts), scanned in
  * memory (passageVectorIndex.ts).
  */
@@ -12,9 +12,9 @@ import type { SearchFilters } from "./searchTypes";
 
 export interface SemanticCandidate {
   id: string;
-  /** Best passage's cosine similarity. */
+  /** The document's similarity (mean of its best passages' cosines, domain/ranking.ts `documentSimilarity`). */
   score: number;
-  /** Which passage that is (-1: the title), and the content revision its vector was made from. */
+  /** Which passage is the closest (-1: the title), and the content revision its vector was made from. */
   ordinal: number;
   contentRevision: number;
 }

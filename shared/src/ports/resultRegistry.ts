@@ -44,7 +44,7 @@ export interface ResourceChange {
   /**
    * Absent: the resource's indexed text changed (its FTS entry). Present: it
    * was (re-)embedded with these vectors (its title and passages: its
-   * similarity to a query is the best one's); only results that read vectors care.
+   * similarity to a query is the mean of the best ones', domain/ranking.ts); only results that read vectors care.
    */
   vectors?: ReadonlyArray<readonly number[]>;
 }

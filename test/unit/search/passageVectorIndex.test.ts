@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../../shared/src/adapters/libsql/store";
 import { nearestPassages } from "../../../shared/src/app/passageVectorIndex";
+import { documentSimilarity } from "../../../shared/src/domain/ranking";
 
 const MODEL = "test-model";
 let dir: string;
@@ -65,5 +66,36 @@ describe("passage vector index", () => {
     );
     expect(await nearest(2)).toEqual([]);
     expect(await nearest(4)).toEqual(["b"]);
+  });
+
+  it("scores a resource as documentSimilarity does (mean of its best passages), showing its best passage", async () => {
+    const unit = (c: number, axis: number) => {
+      const v = new Float32Array(512);
+      v[10] = c;
+      v[axis] = Math.sqrt(1 - c * c);
+      return v;
+    };
+    const rows: Array<[string, number, Float32Array]> = [
+      ["one-hit", 0, unit(0.9, 20)],
+      ["one-hit", 1, unit(0.1, 21)],
+      ["one-hit", 2, unit(0.1, 22)],
+      ["one-hit", 3, unit(0.1, 23)],
+      ["about-it", 0, unit(0.6, 24)],
+      ["about-it", 1, unit(0.7, 25)],
+      ["about-it", 2, unit(0.7, 26)],
+    ];
+    for (const [id, ordinal, v] of rows) {
+      await store.client.execute({
+        sql: "INSERT INTO passage_vectors (resource_id, model, ordinal, content_revision, text_hash, vector) VALUES (?, 'mean-model', ?, 1, 'h', ?)",
+        args: [id, ordinal, new Uint8Array(v.buffer)],
+      });
+    }
+    const query = Array.from(axisVector(10));
+    const found = await nearestPassages(store, "mean-model", query, 10, null);
+    expect(found.map((n) => [n.id, n.ordinal])).toEqual([["about-it", 1], ["one-hit", 0]]);
+    for (const id of ["one-hit", "about-it"]) {
+      const expected = documentSimilarity(query, rows.filter((r) => r[0] === id).map((r) => r[2]));
+      expect(found.find((n) => n.id === id)!.score).toBeCloseTo(expected, 6);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { headingForMeaning, isHeading, PASSAGE_WORDS, splitPassages, textsForMeaning, TITLE_ORDINAL } from "../../../shared/src/domain/passages";
-import { fuseScores, KEYWORD_WEIGHT } from "../../../shared/src/domain/ranking";
+import { cosine, documentSimilarity, fuseScores, KEYWORD_WEIGHT, PASSAGES_PER_DOCUMENT } from "../../../shared/src/domain/ranking";
 import { SentencePieceTokenizer } from "../../../shared/src/adapters/embedders/sentenceEncoder/sentencePiece";
 
 describe("passages", () => {
@@ -66,6 +66,38 @@ describe("fusion", () => {
     fc.assert(
       fc.property(scored, scored, (k, s) => {
         expect(fuseScores([...k].reverse(), [...s].reverse())).toEqual(fuseScores(k, s));
+      }),
+    );
+  });
+});
+
+describe("document similarity", () => {
+  const q = [1, 0, 0];
+  const at = (c: number) => [c, Math.sqrt(1 - c * c), 0];
+
+  it("is the mean of the best passages' cosines, not the best one alone", () => {
+    expect(PASSAGES_PER_DOCUMENT).toBe(3);
+    // One passage near the query and nothing else about it loses to three fairly near ones.
+    const oneHit = documentSimilarity(q, [at(0.9), at(0.1), at(0.1), at(0.1)]);
+    const aboutIt = documentSimilarity(q, [at(0.7), at(0.7), at(0.7), at(0.1)]);
+    expect(oneHit).toBeCloseTo((0.9 + 0.1 + 0.1) / 3, 6);
+    expect(aboutIt).toBeCloseTo(0.7, 6);
+    expect(aboutIt).toBeGreaterThan(oneHit);
+    // Fewer vectors than that: the mean of those there are; none with a direction: NaN.
+    expect(documentSimilarity(q, [at(0.5), at(0.3)])).toBeCloseTo(0.4, 6);
+    expect(documentSimilarity(q, [[0, 0, 0]])).toBeNaN();
+  });
+
+  it("never depends on the order of the vectors (property)", () => {
+    const vec = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 });
+    fc.assert(
+      fc.property(fc.array(vec, { maxLength: 7 }), (vs) => {
+        const a = documentSimilarity(q, vs);
+        const b = documentSimilarity(q, [...vs].reverse());
+        if (Number.isNaN(a)) expect(b).toBeNaN();
+        else expect(b).toBeCloseTo(a, 12);
+        const cosines = vs.map((v) => cosine(q, v)).filter((c) => !Number.isNaN(c)).sort((x, y) => y - x).slice(0, PASSAGES_PER_DOCUMENT);
+        if (cosines.length > 0) expect(a).toBeCloseTo(cosines.reduce((s, c) => s + c, 0) / cosines.length, 12);
       }),
     );
   });

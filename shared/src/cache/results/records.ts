@@ -108,7 +108,7 @@ export function affects(record: RegistryRecord | null, change: ResourceChange): 
   if (!dep.vector) return false; // a keyword result reads no vectors
   // A hit shown by meaning shows the passage its vectors point at.
   if (dep.shown.some((s) => s.id === change.resourceId && s.via === "vector")) return true;
-  // The same rule as the search: a document is as similar as its most similar passage.
+  // The same rule as the search: a document's similarity is the mean of its best passages' (domain/ranking.ts).
   const now = documentSimilarity(dep.vector.query, change.vectors);
   return Number.isNaN(now) || vectorChangeAffects(dep.vector, change.resourceId, now);
 }
