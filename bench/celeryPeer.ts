@@ -37,6 +37,8 @@ import type { Benchmark, Figure } from "./lib/report";
 const WORKERS = 2;
 /** Concurrent writers in the "API" process (requests committing at once). */
 const WRITERS = 8;
+/** Tasks per outbox transaction in the batched variant. */
+const BATCH = 50;
 
 interface NoopRun {
   tasks: number;
@@ -61,7 +63,8 @@ async function succeededRows(store: Store, correlationId: string): Promise<{ n: 
   return { n: Number(row.n), lastFinished: row.last === null ? Number.NaN : Date.parse(String(row.last)) };
 }
 
-async function ours(tasks: number): Promise<NoopRun> {
+/** `perCommit` events in each outbox transaction: 1 (every task its own request) or a batch import's size. */
+async function ours(tasks: number, perCommit: number): Promise<NoopRun> {
   const dataDir = tempDir("noop");
   const dbUrl = `file:${path.join(dataDir, "alexandria.db")}`;
   const queue = await startQueueServerProcess({ dataDir: path.join(dataDir, "queues") });
@@ -86,10 +89,11 @@ async function ours(tasks: number): Promise<NoopRun> {
         });
       }),
     );
-    const commit = (correlationId: string) =>
+    const commit = (correlationId: string, n: number) =>
       writeWithEvents({ store, relay }, correlationId, async (_tx, emit) => {
-        emit(Events.cache.invalidationRequested, { keys: [], tags: [], patterns: [] });
+        for (let i = 0; i < n; i++) emit(Events.cache.invalidationRequested, { keys: [], tags: [], patterns: [] });
       });
+    const commits = (n: number) => Array.from({ length: Math.ceil(n / perCommit) }, (_, i) => Math.min(perCommit, n - i * perCommit));
     const waitFor = async (correlationId: string, n: number) => {
       const deadline = Date.now() + 600_000;
       for (;;) {
@@ -100,11 +104,11 @@ async function ours(tasks: number): Promise<NoopRun> {
       }
     };
     // Warm-up (not measured): workers load modules and open connections on their first messages.
-    await inParallel(Array.from({ length: 40 }), WRITERS, () => commit("noop-warm"));
+    await inParallel(commits(40), WRITERS, (n) => commit("noop-warm", n));
     await waitFor("noop-warm", 40);
     const run = `noop-${Date.now()}`;
     const t0 = Date.now();
-    await inParallel(Array.from({ length: tasks }), WRITERS, () => commit(run));
+    await inParallel(commits(tasks), WRITERS, (n) => commit(run, n));
     const committed = Date.now();
     const { lastFinished } = await waitFor(run, tasks);
     const seconds = (lastFinished - t0) / 1000;
@@ -134,26 +138,29 @@ async function ours(tasks: number): Promise<NoopRun> {
 
 export const celeryPeerBench: Benchmark = async ({ quick }) => {
   const tasks = quick ? 1000 : 4000;
-  // Ours first, then Celery, then ours again: load on this shared machine drifts; both of ours are reported.
-  const a = await ours(tasks);
+  // Ours before and after Celery (load on this shared machine drifts): the mean of the two is compared.
+  const a1 = await ours(tasks, 1);
+  const aN = await ours(tasks, BATCH);
   const c = celery(tasks);
-  const b = await ours(tasks);
-  const best = a.tasksPerSecond >= b.tasksPerSecond ? a : b;
-  const ratio = round(best.tasksPerSecond / c.tasksPerSecond, 2);
-  const ratioMean = round((a.tasksPerSecond + b.tasksPerSecond) / 2 / c.tasksPerSecond, 2);
+  const bN = await ours(tasks, BATCH);
+  const b1 = await ours(tasks, 1);
+  const mean = (x: NoopRun, y: NoopRun) => round((x.tasksPerSecond + y.tasksPerSecond) / 2, 1);
+  const one = mean(a1, b1);
+  const batched = mean(aN, bN);
   const figures: Figure[] = [
     { ref: "issue 14", what: `Celery 5 + Redis no-op tasks/s (acks_late, 2 prefork, ${c.tasks} tasks, publish → result)`, requirement: "—", aim: "—", measured: `${c.tasksPerSecond}`, value: c.tasksPerSecond, unit: "tasks/s" },
-    { ref: "issue 14", what: `ours: no-op route, 2 worker processes, outbox commit → ledger row (${tasks} tasks; before / after Celery)`, requirement: "—", aim: "≥ Celery", measured: `${a.tasksPerSecond} / ${b.tasksPerSecond}`, value: best.tasksPerSecond, unit: "tasks/s", meetsAim: best.tasksPerSecond >= c.tasksPerSecond },
-    { ref: "issue 14", what: "· ours ÷ Celery (mean of ours; best of ours)", requirement: "—", aim: "≥ 1.0×", measured: `${ratioMean.toFixed(2)}× ; ${ratio.toFixed(2)}×`, value: ratioMean, unit: "ratio", meetsAim: ratioMean >= 1 },
+    { ref: "issue 14", what: `ours, one outbox commit per task: no-op route, 2 worker processes, commit → ledger row (${tasks} tasks; before / after Celery)`, requirement: "—", aim: "≥ Celery", measured: `${a1.tasksPerSecond} / ${b1.tasksPerSecond}`, value: one, unit: "tasks/s", meetsAim: one >= c.tasksPerSecond },
+    { ref: "issue 14", what: `ours, ${BATCH} tasks per outbox commit (a batch import): same route and workers`, requirement: "—", aim: "≥ Celery", measured: `${aN.tasksPerSecond} / ${bN.tasksPerSecond}`, value: batched, unit: "tasks/s", meetsAim: batched >= c.tasksPerSecond },
+    { ref: "issue 14", what: "· ours ÷ Celery (means): one per commit; batched", requirement: "—", aim: "≥ 1.0×", measured: `${(one / c.tasksPerSecond).toFixed(2)}×; ${(batched / c.tasksPerSecond).toFixed(2)}×`, value: round(one / c.tasksPerSecond, 2), unit: "ratio", meetsAim: one >= c.tasksPerSecond },
   ];
   return {
     title: "No-op tasks: ours vs Celery (same run)",
     figures,
-    details: { celery: c, oursBefore: a, oursAfter: b, workers: WORKERS, writers: WRITERS },
+    details: { celery: c, oursOnePerCommit: [a1, b1], oursBatched: [aN, bN], batch: BATCH, workers: WORKERS, writers: WRITERS },
     notes: [
       "Celery: Debian's python3-celery with Redis db 14 on 127.0.0.1:6379; a queue of its own per run; publish → result stored (acks_late: acknowledged as it finishes).",
-      `Ours: bench-only no-op route (not in the product's routing table) run by the product's poller, SQS consumer and task runner in ${WORKERS} forked worker processes; the queue server (fauxqs) in its own process as under npm start; this process commits each task's outbox row in its own write transaction (writeWithEvents, ${WRITERS} writers at once) and publishes it through the local bus; time from before the first commit to the last ledger row's finish (ledger rows group-committed).`,
-      `Commit phase: ours ${a.commitSeconds} s / ${b.commitSeconds} s; Celery's publish ${c.commitSeconds} s.`,
+      `Ours: bench-only no-op route (not in the product's routing table) run by the product's poller, SQS consumer and task runner in ${WORKERS} forked worker processes; the queue server (fauxqs) in its own process as under npm start; this process commits the outbox rows (writeWithEvents, ${WRITERS} writers at once; one task per transaction, or ${BATCH}) and publishes it through the local bus; time from before the first commit to the last ledger row's finish (ledger rows group-committed).`,
+      `Until the last commit returned: ours one per commit ${a1.commitSeconds} / ${b1.commitSeconds} s, batched ${aN.commitSeconds} / ${bN.commitSeconds} s; Celery's publish ${c.commitSeconds} s.`,
     ],
   };
 };
