@@ -46,6 +46,9 @@ interface NoopRun {
   tasksPerSecond: number;
   /** Until the last outbox commit returned (its publish included). */
   commitSeconds: number;
+  /** Messages per handler call in the workers (warm-up included), and their poller loops at the end. */
+  meanBatch?: number;
+  pollerLoops?: number[];
 }
 
 function celery(tasks: number): NoopRun & { publishSeconds: number } {
@@ -71,6 +74,8 @@ async function ours(tasks: number, perCommit: number): Promise<NoopRun> {
   const store = Store.open({ url: dbUrl });
   const sqs = createSqsClient({ endpoint: queue.endpoint, region: "us-east-1" });
   const children: ChildProcess[] = [];
+  const stopped: Array<{ processed: number; batches: number; concurrency: number }> = [];
+  let result: NoopRun | undefined;
   try {
     await store.migrate();
     const prefix = `noop${process.pid}`;
@@ -112,7 +117,8 @@ async function ours(tasks: number, perCommit: number): Promise<NoopRun> {
     const committed = Date.now();
     const { lastFinished } = await waitFor(run, tasks);
     const seconds = (lastFinished - t0) / 1000;
-    return { tasks, seconds: round(seconds, 3), tasksPerSecond: round(tasks / seconds, 1), commitSeconds: round((committed - t0) / 1000, 3) };
+    result = { tasks, seconds: round(seconds, 3), tasksPerSecond: round(tasks / seconds, 1), commitSeconds: round((committed - t0) / 1000, 3) };
+    return result;
   } finally {
     await Promise.all(
       children.map(
@@ -124,6 +130,7 @@ async function ours(tasks: number, perCommit: number): Promise<NoopRun> {
               clearTimeout(kill);
               resolve();
             });
+            c.on("message", (m: { type?: string; processed: number; batches: number; concurrency: number }) => m?.type === "stopped" && stopped.push(m));
             c.send({ type: "stop" });
           }),
       ),
@@ -133,6 +140,11 @@ async function ours(tasks: number, perCommit: number): Promise<NoopRun> {
     sqs.destroy();
     await queue.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    // The returned object, completed with what the workers said as they stopped.
+    if (result && stopped.length > 0) {
+      result.meanBatch = round(stopped.reduce((a, x) => a + x.processed, 0) / Math.max(1, stopped.reduce((a, x) => a + x.batches, 0)), 2);
+      result.pollerLoops = stopped.map((x) => x.concurrency);
+    }
   }
 }
 
@@ -160,6 +172,7 @@ export const celeryPeerBench: Benchmark = async ({ quick }) => {
     notes: [
       "Celery: Debian's python3-celery with Redis db 14 on 127.0.0.1:6379; a queue of its own per run; publish → result stored (acks_late: acknowledged as it finishes).",
       `Ours: bench-only no-op route (not in the product's routing table) run by the product's poller, SQS consumer and task runner in ${WORKERS} forked worker processes; the queue server (fauxqs) in its own process as under npm start; this process commits the outbox rows (writeWithEvents, ${WRITERS} writers at once; one task per transaction, or ${BATCH}) and publishes it through the local bus; time from before the first commit to the last ledger row's finish (ledger rows group-committed).`,
+      `Messages per task-handler call (mean, warm-up included): one per commit ${a1.meanBatch} / ${b1.meanBatch}, batched ${aN.meanBatch} / ${bN.meanBatch}; poller loops per worker at the end ${JSON.stringify(b1.pollerLoops)}.`,
       `Until the last commit returned: ours one per commit ${a1.commitSeconds} / ${b1.commitSeconds} s, batched ${aN.commitSeconds} / ${bN.commitSeconds} s; Celery's publish ${c.commitSeconds} s.`,
     ],
   };

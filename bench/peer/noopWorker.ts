@@ -34,7 +34,7 @@ process.on("message", (m: { type?: string }) => {
     await store.flushGrouped().catch(() => undefined);
     store.close();
     sqs.destroy();
-    process.send?.({ type: "stopped", processed: poller.stats.processed });
+    process.send?.({ type: "stopped", processed: poller.stats.processed, batches: poller.stats.batches, concurrency: poller.stats.concurrency });
     process.exit(0);
   })();
 });
