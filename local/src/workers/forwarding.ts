@@ -71,6 +71,46 @@ export class ForwardingCache implements Cache {
   }
 }
 
+/**
+ * A resource's vectors as they cross the IPC channel: float32 bytes in
+ * base64, not JSON numbers. A large page has hundreds of 512-number vectors;
+ * as JSON that is megabytes of digits the API process must parse on its
+ * event loop (measured: /health stalled for over a second during an import);
+ * as one string it is a quarter of the size and a copy to decode. The vectors
+ * are float32 to begin with (the embedders return Float32Array), so nothing
+ * is lost.
+ */
+export interface PackedVectors {
+  count: number;
+  dimensions: number;
+  base64: string;
+}
+
+export function packVectors(vectors: ReadonlyArray<readonly number[]>): PackedVectors {
+  const dimensions = vectors[0]?.length ?? 0;
+  const flat = new Float32Array(vectors.length * dimensions);
+  vectors.forEach((v, i) => {
+    if (v.length !== dimensions) throw new Error(`vectors of ${v.length} and ${dimensions} dimensions in one change`);
+    flat.set(v, i * dimensions);
+  });
+  return { count: vectors.length, dimensions, base64: Buffer.from(flat.buffer, flat.byteOffset, flat.byteLength).toString("base64") };
+}
+
+export function unpackVectors(packed: PackedVectors): number[][] {
+  const bytes = Buffer.from(packed.base64, "base64");
+  if (bytes.byteLength !== packed.count * packed.dimensions * 4) throw new Error("packed vectors: length does not match count × dimensions");
+  // Copied into an aligned buffer: a Float32Array view needs an offset that is a multiple of 4.
+  const flat = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(flat.buffer).set(bytes);
+  return Array.from({ length: packed.count }, (_, i) => Array.from(flat.subarray(i * packed.dimensions, (i + 1) * packed.dimensions)));
+}
+
+/** A ResourceChange as sent over IPC. */
+interface PackedChange {
+  resourceId: string;
+  vectors?: PackedVectors;
+}
+
 export class ForwardingResultRegistry implements ResultRegistry {
   constructor(private readonly peer: IpcPeer) {}
   reserve(key: string): Promise<string> {
@@ -80,7 +120,8 @@ export class ForwardingResultRegistry implements ResultRegistry {
     await this.peer.call(Calls.record, { key, token, dependency });
   }
   affectedBy(change: ResourceChange): Promise<Affected[]> {
-    return this.peer.call(Calls.affectedBy, change);
+    const packed: PackedChange = { resourceId: change.resourceId, ...(change.vectors ? { vectors: packVectors(change.vectors) } : {}) };
+    return this.peer.call(Calls.affectedBy, packed);
   }
 }
 
@@ -116,7 +157,9 @@ export function serveWorker(peer: IpcPeer, app: AppContext): void {
     .handle<InvalidationRequest>(Calls.invalidate, (req) => app.cache.invalidate(req))
     .handle<{ key: string }>(Calls.reserve, ({ key }) => registry().reserve(key))
     .handle<{ key: string; token: string; dependency: ResultDependency }>(Calls.record, ({ key, token, dependency }) => registry().record(key, token, dependency))
-    .handle<ResourceChange>(Calls.affectedBy, (change) => registry().affectedBy(change))
+    .handle<PackedChange>(Calls.affectedBy, (change) =>
+      registry().affectedBy({ resourceId: change.resourceId, ...(change.vectors ? { vectors: unpackVectors(change.vectors) } : {}) }),
+    )
     .onNote<EmittedEvent[]>(Notes.events, (events) => reemit(app.emitter, events));
 }
 

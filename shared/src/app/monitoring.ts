@@ -139,9 +139,9 @@ function round(ms: number): number {
 
 // ---------------------------------------------------------------- queues and workers
 
-export async function queueStatus(app: AppContext): Promise<{ items: QueueFigures[]; runtime: string; taskMode: string }> {
+export async function queueStatus(app: AppContext, options: { ages?: boolean } = {}): Promise<{ items: QueueFigures[]; runtime: string; taskMode: string }> {
   if (!app.runtime) return { items: [], runtime: "none", taskMode: app.config.taskMode };
-  return { items: await readQueueFigures(app.runtime, app.routes), runtime: app.runtime.kind, taskMode: app.config.taskMode };
+  return { items: await readQueueFigures(app.runtime, app.routes, options), runtime: app.runtime.kind, taskMode: app.config.taskMode };
 }
 
 export interface WorkersAnswer {

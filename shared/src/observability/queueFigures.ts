@@ -48,14 +48,15 @@ export function queueNameOf(url: string): string {
   return url.slice(url.lastIndexOf("/") + 1);
 }
 
-export async function readQueueFigures(runtime: RuntimeView, routes: readonly Route[]): Promise<QueueFigures[]> {
+/** `ages: false`: skip the oldest-message ages (on fauxqs each is the queue's whole message list, read over HTTP and parsed). */
+export async function readQueueFigures(runtime: RuntimeView, routes: readonly Route[], options: { ages?: boolean } = {}): Promise<QueueFigures[]> {
   const topology = await runtime.topology();
   const refs: QueueRef[] = [];
   for (const r of routes) {
     const q = topology.get(r.task);
     if (q) refs.push({ task: r.task, url: q.queueUrl, name: queueNameOf(q.queueUrl) });
   }
-  const ages: Map<string, OldestMessageAge> = runtime.oldestMessageAges
+  const ages: Map<string, OldestMessageAge> = runtime.oldestMessageAges && options.ages !== false
     ? await runtime.oldestMessageAges(refs).catch(() => new Map<string, OldestMessageAge>())
     : new Map<string, OldestMessageAge>();
 

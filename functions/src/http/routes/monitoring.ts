@@ -94,7 +94,7 @@ export const monitoringRoutes = [
     path: "/monitoring/queues",
     summary: "Per route queue: visible, in flight, delayed, DLQ depth and age of the oldest message.",
     responses: { 200: "{items}" },
-    read: queueStatus,
+    read: (app) => queueStatus(app),
   }),
   view({
     path: "/monitoring/workers",
