@@ -78,7 +78,7 @@ describe("reader's pages", () => {
     await page.click('#search-form button[type="submit"]');
     const hit = page.locator("#results li.hit").first();
     await hit.waitFor({ timeout: 15_000 });
-    expect(await hit.locator("h3").textContent()).toBe("lighthouse");
+    expect(await hit.locator("h3").textContent()).toBe("Lighthouse keeping");
     expect(await hit.locator(".snippet mark").allTextContents()).toContain(word);
     expect(await hit.locator(".meta .source").textContent()).toMatch(/pasted content|lighthouse\.md/);
     // Facets are filters: the type facet lists text/markdown, and clicking it keeps the hit.
@@ -92,7 +92,7 @@ describe("reader's pages", () => {
     await page.locator("#results li.hit h3 a").first().click();
     await page.waitForURL(/\/resources\/[A-Za-z0-9-]+$/);
     await page.locator("#resource").waitFor({ state: "visible", timeout: 10_000 });
-    expect(await page.locator("#title").textContent()).toBe("lighthouse");
+    expect(await page.locator("#title").textContent()).toBe("Lighthouse keeping");
     await page.locator('#stages tr[data-stage="ingestion"][data-state="done"]').waitFor({ timeout: 10_000 });
     expect(await page.locator("#stages tbody tr").count()).toBeGreaterThan(1);
     await page.locator('#up-to-date[data-current="true"]').waitFor({ timeout: 10_000 });
