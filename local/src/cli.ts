@@ -241,10 +241,17 @@ async function ingest(targets: string[], started: number): Promise<void> {
   for (const i of items.filter((x) => x.id && !x.failure)) process.stdout.write(`  ${i.id}  ${i.label}\n`);
 }
 
+/** Writes the export to standard output a page at a time, following the server's cursor (docs/export.md). */
 async function exportLibrary(): Promise<void> {
-  const res = await request("GET", "/export");
-  if (!res.ok) throw new Error(`GET /export → ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  if (res.body) await pipeline(Readable.fromWeb(res.body as never), process.stdout, { end: false });
+  let url = "/export";
+  for (;;) {
+    const res = await request("GET", url);
+    if (!res.ok) throw new Error(`GET ${url} → ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    if (res.body) await pipeline(Readable.fromWeb(res.body as never), process.stdout, { end: false });
+    const next = res.headers.get("x-export-next");
+    if (!next) return;
+    url = `/export?after=${encodeURIComponent(next)}`;
+  }
 }
 
 interface ImportReport {
