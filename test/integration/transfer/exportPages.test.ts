@@ -62,10 +62,11 @@ beforeAll(async () => {
     small.push((await api<{ id: string }>(stack, "POST", "/resources", body, auth)).body.id);
   }
   big = (await api<{ id: string }>(stack, "POST", "/resources", { content: `Long ${"chapter ".repeat(3000)}`, contentType: "text/plain" }, auth)).body.id;
-  // Five records of ~0.5 MB of text where every few characters are a quote or a backslash:
-  // ~0.83 MB each as NDJSON, ~1.5 MB each inside the Lambda envelope.
-  for (let i = 0; i < 5; i++) {
-    const content = `Quoted ${i} ${'"a\\b" '.repeat(85_000)}`;
+  // 24 records of 150 KB of text where every few characters are a quote or a backslash:
+  // 225 KB each as NDJSON, 350 KB each inside the Lambda envelope. A page counted in NDJSON
+  // bytes would hold 4.5 MB of them: 7 MB in the envelope, over the cap.
+  for (let i = 0; i < 24; i++) {
+    const content = `Quoted ${i} ${'"a\\b" '.repeat(25_000)}`;
     heavy.push((await api<{ id: string }>(stack, "POST", "/resources", { content, contentType: "text/plain" }, auth)).body.id);
   }
 }, 120_000);
