@@ -420,13 +420,13 @@ async function main(): Promise<void> {
       return ingest(rest, started);
     case "search": {
       const q = rest.join(" ");
-      const res = await call<{ results: Array<{ id: string; title: string | null; score: number; snippet: string; url: string | null; path: string | null }>; total: number }>(
+      const res = await call<{ results: Array<{ id: string; title: string | null; score: number; snippet: string; url: string | null; path: string | null; source?: string | null }>; total: number }>(
         "GET",
         `/search?mode=${encodeURIComponent(values.mode ?? "hybrid")}&limit=${encodeURIComponent(values.limit ?? "10")}&collapse=${values.all ? "false" : "true"}&q=${encodeURIComponent(q)}`,
       );
       process.stdout.write(`${res.total} found\n`);
       for (const r of res.results) {
-        process.stdout.write(`${r.score.toFixed(4)}  ${r.id}  ${r.title ?? "(untitled)"}\n         from: ${r.path ?? r.url ?? "(pasted content)"}\n         ${r.snippet.replace(/\s+/g, " ").slice(0, 160)}\n`);
+        process.stdout.write(`${r.score.toFixed(4)}  ${r.id}  ${r.title ?? "(untitled)"}\n         from: ${r.path ?? r.url ?? r.source ?? "(pasted content)"}\n         ${r.snippet.replace(/\s+/g, " ").slice(0, 160)}\n`);
       }
       return;
     }

@@ -152,6 +152,8 @@ describe("search page: dropping files", () => {
     // Searching the page finds the dropped documents.
     await page.goto(`${stack.url}/?q=${word}&mode=keyword`);
     await expect.poll(() => page.locator("#results li.hit").count(), { timeout: 15_000 }).toBe(2);
+    // Each result says where it came from: the browser gives no path, so the file's name.
+    expect((await page.locator("#results li.hit .meta .source").allTextContents()).sort()).toEqual(["harbour-notes.md", "tide-table.html"]);
     expect(errors).toEqual([]);
   });
 
