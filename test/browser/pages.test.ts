@@ -9,9 +9,10 @@
  *
  * Chromium missing is a failure, not a skip: `.ci/run` installs it.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
@@ -69,6 +70,28 @@ describe("reader's pages", () => {
     // The key is in the tab's sessionStorage, never in a URL.
     expect(page.url()).not.toContain(KEY);
     await page.screenshot({ path: shot("added"), fullPage: true });
+  });
+
+  it("adds a URL from the page and follows it until current; one that cannot be read fails in its row with the reason", async () => {
+    // The key is in this tab already. A file: URL in the inbox (the folder file URLs may read locally).
+    const inbox = path.join(stack.dataDir, "inbox");
+    mkdirSync(inbox, { recursive: true });
+    const file = path.join(inbox, "anchors.md");
+    writeFileSync(file, `# Anchors\n\nA stockless anchor stows flush in the hawsepipe; the bosun checks the chain.\n`);
+    const good = pathToFileURL(file).href;
+    const missing = pathToFileURL(path.join(inbox, "missing.md")).href;
+    await page.goto(`${stack.url}/`);
+    for (const url of [good, missing]) {
+      await page.fill("#add-url", url);
+      await page.click('#add-url-form button[type="submit"]');
+    }
+    const row = page.locator(`#uploads li[data-name="${good}"]`);
+    await page.locator(`#uploads li[data-name="${good}"][data-state="current"]`).waitFor({ timeout: 60_000 });
+    expect(await upToDate((await row.getAttribute("data-id"))!)).toBe(true);
+    await page.locator(`#uploads li[data-name="${missing}"][data-state="failed"]`).waitFor({ timeout: 60_000 });
+    expect(await page.locator(`#uploads li[data-name="${missing}"] .state`).textContent()).toMatch(/^failed: .*\S/);
+    await page.screenshot({ path: shot("add-url"), fullPage: true });
+    expect(errors).toEqual([]);
   });
 
   it("searches from the page, shows the known document with its passage highlighted, and opens its page", async () => {
