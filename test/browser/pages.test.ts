@@ -88,6 +88,9 @@ describe("reader's pages", () => {
     const row = page.locator(`#uploads li[data-name="${good}"]`);
     await page.locator(`#uploads li[data-name="${good}"][data-state="current"]`).waitFor({ timeout: 60_000 });
     expect(await upToDate((await row.getAttribute("data-id"))!)).toBe(true);
+    // The bar keeps to its column: it does not cover the state beside it.
+    const [bar, state] = [await row.locator("progress").boundingBox(), await row.locator(".state").boundingBox()];
+    expect(bar!.x + bar!.width).toBeLessThanOrEqual(state!.x);
     await page.locator(`#uploads li[data-name="${missing}"][data-state="failed"]`).waitFor({ timeout: 60_000 });
     expect(await page.locator(`#uploads li[data-name="${missing}"] .state`).textContent()).toMatch(/^failed: .*\S/);
     await page.screenshot({ path: shot("add-url"), fullPage: true });
