@@ -241,10 +241,17 @@ async function ingest(targets: string[], started: number): Promise<void> {
   for (const i of items.filter((x) => x.id && !x.failure)) process.stdout.write(`  ${i.id}  ${i.label}\n`);
 }
 
+/** Writes the export to standard output a page at a time, following the server's cursor (docs/export.md). */
 async function exportLibrary(): Promise<void> {
-  const res = await request("GET", "/export");
-  if (!res.ok) throw new Error(`GET /export → ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  if (res.body) await pipeline(Readable.fromWeb(res.body as never), process.stdout, { end: false });
+  let url = "/export";
+  for (;;) {
+    const res = await request("GET", url);
+    if (!res.ok) throw new Error(`GET ${url} → ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    if (res.body) await pipeline(Readable.fromWeb(res.body as never), process.stdout, { end: false });
+    const next = res.headers.get("x-export-next");
+    if (!next) return;
+    url = `/export?after=${encodeURIComponent(next)}`;
+  }
 }
 
 interface ImportReport {
@@ -413,13 +420,13 @@ async function main(): Promise<void> {
       return ingest(rest, started);
     case "search": {
       const q = rest.join(" ");
-      const res = await call<{ results: Array<{ id: string; title: string | null; score: number; snippet: string; url: string | null; path: string | null }>; total: number }>(
+      const res = await call<{ results: Array<{ id: string; title: string | null; score: number; snippet: string; url: string | null; path: string | null; source?: string | null }>; total: number }>(
         "GET",
         `/search?mode=${encodeURIComponent(values.mode ?? "hybrid")}&limit=${encodeURIComponent(values.limit ?? "10")}&collapse=${values.all ? "false" : "true"}&q=${encodeURIComponent(q)}`,
       );
       process.stdout.write(`${res.total} found\n`);
       for (const r of res.results) {
-        process.stdout.write(`${r.score.toFixed(4)}  ${r.id}  ${r.title ?? "(untitled)"}\n         from: ${r.path ?? r.url ?? "(pasted content)"}\n         ${r.snippet.replace(/\s+/g, " ").slice(0, 160)}\n`);
+        process.stdout.write(`${r.score.toFixed(4)}  ${r.id}  ${r.title ?? "(untitled)"}\n         from: ${r.path ?? r.url ?? r.source ?? "(pasted content)"}\n         ${r.snippet.replace(/\s+/g, " ").slice(0, 160)}\n`);
       }
       return;
     }

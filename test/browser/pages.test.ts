@@ -9,9 +9,10 @@
  *
  * Chromium missing is a failure, not a skip: `.ci/run` installs it.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
@@ -71,6 +72,31 @@ describe("reader's pages", () => {
     await page.screenshot({ path: shot("added"), fullPage: true });
   });
 
+  it("adds a URL from the page and follows it until current; one that cannot be read fails in its row with the reason", async () => {
+    // The key is in this tab already. A file: URL in the inbox (the folder file URLs may read locally).
+    const inbox = path.join(stack.dataDir, "inbox");
+    mkdirSync(inbox, { recursive: true });
+    const file = path.join(inbox, "anchors.md");
+    writeFileSync(file, `# Anchors\n\nA stockless anchor stows flush in the hawsepipe; the bosun checks the chain.\n`);
+    const good = pathToFileURL(file).href;
+    const missing = pathToFileURL(path.join(inbox, "missing.md")).href;
+    await page.goto(`${stack.url}/`);
+    for (const url of [good, missing]) {
+      await page.fill("#add-url", url);
+      await page.click('#add-url-form button[type="submit"]');
+    }
+    const row = page.locator(`#uploads li[data-name="${good}"]`);
+    await page.locator(`#uploads li[data-name="${good}"][data-state="current"]`).waitFor({ timeout: 60_000 });
+    expect(await upToDate((await row.getAttribute("data-id"))!)).toBe(true);
+    // The bar keeps to its column: it does not cover the state beside it.
+    const [bar, state] = [await row.locator("progress").boundingBox(), await row.locator(".state").boundingBox()];
+    expect(bar!.x + bar!.width).toBeLessThanOrEqual(state!.x);
+    await page.locator(`#uploads li[data-name="${missing}"][data-state="failed"]`).waitFor({ timeout: 60_000 });
+    expect(await page.locator(`#uploads li[data-name="${missing}"] .state`).textContent()).toMatch(/^failed: .*\S/);
+    await page.screenshot({ path: shot("add-url"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
   it("searches from the page, shows the known document with its passage highlighted, and opens its page", async () => {
     await page.goto(`${stack.url}/`);
     await page.fill("#q", `${word} ships`);
@@ -78,9 +104,9 @@ describe("reader's pages", () => {
     await page.click('#search-form button[type="submit"]');
     const hit = page.locator("#results li.hit").first();
     await hit.waitFor({ timeout: 15_000 });
-    expect(await hit.locator("h3").textContent()).toBe("lighthouse");
+    expect(await hit.locator("h3").textContent()).toBe("Lighthouse keeping");
     expect(await hit.locator(".snippet mark").allTextContents()).toContain(word);
-    expect(await hit.locator(".meta .source").textContent()).toMatch(/pasted content|lighthouse\.md/);
+    expect(await hit.locator(".meta .source").textContent()).toBe("lighthouse.md");
     // Facets are filters: the type facet lists text/markdown, and clicking it keeps the hit.
     const typeFilter = page.locator('#facets [data-facet="type"] button[data-value="text/markdown"]');
     await typeFilter.click();
@@ -92,7 +118,7 @@ describe("reader's pages", () => {
     await page.locator("#results li.hit h3 a").first().click();
     await page.waitForURL(/\/resources\/[A-Za-z0-9-]+$/);
     await page.locator("#resource").waitFor({ state: "visible", timeout: 10_000 });
-    expect(await page.locator("#title").textContent()).toBe("lighthouse");
+    expect(await page.locator("#title").textContent()).toBe("Lighthouse keeping");
     await page.locator('#stages tr[data-stage="ingestion"][data-state="done"]').waitFor({ timeout: 10_000 });
     expect(await page.locator("#stages tbody tr").count()).toBeGreaterThan(1);
     await page.locator('#up-to-date[data-current="true"]').waitFor({ timeout: 10_000 });

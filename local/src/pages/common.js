@@ -75,6 +75,8 @@ export function sourceOf(item) {
     const safe = /^https?:\/\//i.test(item.url);
     return safe ? el("a", { className: "source", href: item.url, rel: "noopener noreferrer nofollow", target: "_blank" }, item.url) : el("span", { className: "source" }, item.url);
   }
+  // A file sent from the browser (which gives no path) keeps its name as the source.
+  if (item.source) return el("span", { className: "source" }, item.source);
   return el("span", { className: "source muted" }, "pasted content");
 }
 

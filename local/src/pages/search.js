@@ -129,17 +129,44 @@ function go(next) {
 
 // ---------------------------------------------------------------- adding documents
 
-const TYPES = { md: "text/markdown", markdown: "text/markdown", html: "text/html", htm: "text/html", pdf: "application/pdf", txt: "text/plain" };
+const TYPES = { md: "text/markdown", markdown: "text/markdown", html: "text/html", htm: "text/html", pdf: "application/pdf", txt: "text/plain", text: "text/plain" };
+const READABLE = "text, Markdown, HTML or PDF";
 
+/**
+ * The content type a file is sent as, or null when the library cannot read it
+ * (an image, an archive, an office document): by extension first, then by the
+ * type the browser gives; a file with neither is read as text and refused if
+ * it turns out to be binary (see `looksBinary`).
+ */
 function typeOf(file) {
-  const ext = (file.name.split(".").pop() || "").toLowerCase();
-  return TYPES[ext] || (["text/markdown", "text/html", "application/pdf"].includes(file.type) ? file.type : "text/plain");
+  const ext = file.name.includes(".") ? (file.name.split(".").pop() || "").toLowerCase() : "";
+  if (TYPES[ext]) return TYPES[ext];
+  if (["text/markdown", "text/html", "application/pdf"].includes(file.type)) return file.type;
+  if (file.type.startsWith("text/") || file.type === "application/json" || file.type === "") return "text/plain";
+  return null;
+}
+
+/** A file whose type is only guessed (no known extension, no type from the browser) may be binary. */
+const guessed = (file) => !TYPES[(file.name.includes(".") ? file.name.split(".").pop() : "").toLowerCase()] && file.type === "";
+
+/**
+ * Text with NUL (the API refuses it in text) is a binary file read as text; so,
+ * for a file whose type was only guessed, is text with many U+FFFD (bytes that
+ * are not UTF-8). A known text type is not judged by that: a Latin-1 page has some.
+ */
+function looksBinary(text, file) {
+  const sample = text.slice(0, 4096);
+  if (sample.includes("\u0000")) return true;
+  if (!guessed(file)) return false;
+  const bad = sample.split("\uFFFD").length - 1;
+  return sample.length > 0 && bad / sample.length > 0.02;
 }
 
 function readFileAs(file, type) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onerror = () => reject(new Error(`could not read ${file.name}`));
+    // A dropped folder arrives as a File that cannot be read.
+    reader.onerror = () => reject(new Error(`could not read ${file.name} (a folder? drop the files inside it)`));
     reader.onload = () => {
       // PDFs travel as base64 (the API's rule); text as text.
       resolve(type === "application/pdf" ? String(reader.result).replace(/^data:[^,]*,/, "") : String(reader.result));
@@ -220,12 +247,52 @@ function addFiles(files) {
   for (const file of files) {
     void add(file.name, async () => {
       const contentType = typeOf(file);
+      if (!contentType) throw new Error(`${file.name}: not a type the library reads (${READABLE})`);
       const content = await readFileAs(file, contentType);
       if (!content.trim()) throw new Error(`${file.name} is empty`);
-      const title = file.name.replace(/\.[^.]+$/, "");
-      return { content, contentType, title, source: file.name };
+      if (contentType !== "application/pdf" && looksBinary(content, file)) throw new Error(`${file.name}: not a type the library reads (${READABLE}); it looks binary`);
+      // No title: ingestion finds the document's own (HTML <title>, a Markdown heading, a PDF's
+      // first line), as the CLI does; the file name is kept as where it came from.
+      return { content, contentType, source: file.name };
     });
   }
+}
+
+/** A drag that carries files (not text or a link dragged within the page). */
+const carriesFiles = (ev) => Array.from(ev.dataTransfer?.types || []).includes("Files");
+
+/**
+ * Files may be dropped anywhere on the page, not only on the zone: otherwise a
+ * drop that misses the zone makes the browser leave the page to open the file.
+ * The zone lights up while files are dragged over the page.
+ */
+function acceptDrops() {
+  const zone = $("drop");
+  let depth = 0;
+  const hover = (on) => zone.classList.toggle("over", on);
+  document.addEventListener("dragenter", (ev) => {
+    if (!carriesFiles(ev)) return;
+    ev.preventDefault();
+    depth++;
+    hover(true);
+  });
+  document.addEventListener("dragover", (ev) => {
+    if (!carriesFiles(ev)) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = "copy";
+  });
+  document.addEventListener("dragleave", (ev) => {
+    if (!carriesFiles(ev)) return;
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) hover(false);
+  });
+  document.addEventListener("drop", (ev) => {
+    if (!carriesFiles(ev)) return;
+    ev.preventDefault();
+    depth = 0;
+    hover(false);
+    addFiles([...ev.dataTransfer.files]);
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -252,17 +319,7 @@ document.addEventListener("DOMContentLoaded", () => {
     addFiles([...$("files").files]);
     $("files").value = "";
   });
-  const drop = $("drop");
-  drop.addEventListener("dragover", (ev) => {
-    ev.preventDefault();
-    drop.classList.add("over");
-  });
-  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", (ev) => {
-    ev.preventDefault();
-    drop.classList.remove("over");
-    addFiles([...(ev.dataTransfer?.files || [])]);
-  });
+  acceptDrops();
   window.addEventListener("popstate", () => {
     state = readState();
     void runSearch();

@@ -87,12 +87,23 @@ export interface ExportHeader {
   resources: number;
 }
 
-/** The library as NDJSON lines (each ends with "\n"): a header, then one record per resource, oldest first. */
-export async function* exportLines(ctx: AppContext): AsyncGenerator<string> {
-  const [count] = await ctx.store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM resources`);
-  const header: ExportHeader = { kind: "header", format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: new Date().toISOString(), resources: Number(count?.n ?? 0) };
-  yield `${JSON.stringify(header)}\n`;
-  let after = "";
+/** One line of an export: its NDJSON text (ending with "\n") and the resource it is about (null for the header). */
+export interface ExportLine {
+  text: string;
+  id: string | null;
+}
+
+/**
+ * The library as NDJSON lines: a header (unless `after` is given: a later
+ * page of the same export), then one record per resource, in id order (oldest
+ * first), from the first id after `after`.
+ */
+export async function* exportLines(ctx: AppContext, after = ""): AsyncGenerator<ExportLine> {
+  if (!after) {
+    const [count] = await ctx.store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM resources`);
+    const header: ExportHeader = { kind: "header", format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: new Date().toISOString(), resources: Number(count?.n ?? 0) };
+    yield { text: `${JSON.stringify(header)}\n`, id: null };
+  }
   for (;;) {
     const rows = await ctx.store.db.select().from(resources).where(gt(resources.id, after)).orderBy(asc(resources.id)).limit(EXPORT_PAGE);
     if (rows.length === 0) return;
@@ -113,9 +124,59 @@ export async function* exportLines(ctx: AppContext): AsyncGenerator<string> {
         categories: manual.filter((c) => c.resourceId === row.id).map((c) => c.category as CategoryId),
         interactions: used.filter((i) => i.resourceId === row.id).map((i) => ({ userId: i.userId, type: i.type, strength: i.strength, createdAt: i.createdAt })),
       };
-      yield `${JSON.stringify(record)}\n`;
+      yield { text: `${JSON.stringify(record)}\n`, id: row.id };
     }
   }
+}
+
+/**
+ * Bounds of one page of an export. On AWS the answer is one buffered Lambda
+ * response: at most 6 MB for the whole JSON envelope API Gateway receives
+ * (where the body is a JSON string, so every `"` and `\` of the NDJSON takes
+ * two bytes), within the API's 29 s timeout.
+ */
+export const EXPORT_PAGE_BYTES = 4_500_000;
+export const EXPORT_PAGE_MS = 15_000;
+
+export interface ExportPage {
+  /** NDJSON: the header (first page only) and whole records; the pages' texts, joined in order, are the export. */
+  text: string;
+  /** The cursor of the next page (`GET /export?after=…`), or null when this page ends the export. */
+  next: string | null;
+  records: number;
+}
+
+/** Bytes a text takes as a JSON string inside the Lambda response envelope. */
+export const envelopeBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text)) - 2;
+
+/**
+ * One page of the export: whole records after the cursor until the next would
+ * take the page over `maxBytes` (counted as `envelopeBytes`) or `maxMs` have
+ * passed. A page holds at least one record, so a record larger than the budget
+ * travels alone.
+ */
+export async function exportPage(ctx: AppContext, options: { after?: string; maxBytes?: number; maxMs?: number } = {}): Promise<ExportPage> {
+  const maxBytes = options.maxBytes ?? EXPORT_PAGE_BYTES;
+  const deadline = Date.now() + (options.maxMs ?? EXPORT_PAGE_MS);
+  const parts: string[] = [];
+  let bytes = 0;
+  let records = 0;
+  let last: string | null = null;
+  const lines = exportLines(ctx, options.after ?? "");
+  for await (const line of lines) {
+    const size = envelopeBytes(line.text);
+    if (records > 0 && (bytes + size > maxBytes || Date.now() > deadline)) {
+      await lines.return(undefined);
+      return { text: parts.join(""), next: last, records };
+    }
+    parts.push(line.text);
+    bytes += size;
+    if (line.id !== null) {
+      records++;
+      last = line.id;
+    }
+  }
+  return { text: parts.join(""), next: null, records };
 }
 
 export type ImportOutcome = "created" | "unchanged" | "updated" | "conflict" | "invalid";

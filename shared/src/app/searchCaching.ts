@@ -94,5 +94,5 @@ export function parseSearchKey(key: string): SearchKeyParts | null {
 
 /** What a result shows of one hit: title, snippet, location and (unless the score is fused) the score. */
 export function shownDigest(hit: SearchHit, withScore: boolean): string {
-  return sha256(JSON.stringify([hit.title, hit.snippet, hit.url, hit.path, withScore ? hit.score : null])).slice(0, 16);
+  return sha256(JSON.stringify([hit.title, hit.snippet, hit.url, hit.path, hit.source, withScore ? hit.score : null])).slice(0, 16);
 }

@@ -43,7 +43,7 @@ export async function showHits(ctx: AppContext, q: string, items: readonly ToSho
   return items.map((item) => {
     const m = meta.get(item.id);
     const snippet = (item.via === "keyword" ? byKeyword.get(item.id) : byMeaning.get(item.id)) ?? m?.fallback ?? "";
-    return { id: item.id, title: m?.title ?? null, score: roundScore(item.score), snippet, url: m?.url ?? null, path: m?.path ?? null };
+    return { id: item.id, title: m?.title ?? null, score: roundScore(item.score), snippet, url: m?.url ?? null, path: m?.path ?? null, source: m?.source ?? null };
   });
 }
 
@@ -51,6 +51,7 @@ interface Facts {
   title: string | null;
   url: string | null;
   path: string | null;
+  source: string | null;
   /** Shown when no passage applies: the first passage, or the description. */
   fallback: string;
 }
@@ -62,7 +63,7 @@ async function resourceFacts(ctx: AppContext, ids: readonly string[]): Promise<M
             WHERE p.resource_id = r.id ORDER BY p.ordinal LIMIT 1) AS first
     FROM resources r WHERE r.id IN (${list(ids)})`);
   return new Map(
-    rows.map((r) => [r.id, { title: r.title, url: r.url, path: localPath(r.url) ?? filePathSource(r.source), fallback: plainSnippet(r.first ?? r.description ?? "") }]),
+    rows.map((r) => [r.id, { title: r.title, url: r.url, path: localPath(r.url) ?? filePathSource(r.source), source: r.source, fallback: plainSnippet(r.first ?? r.description ?? "") }]),
   );
 }
 

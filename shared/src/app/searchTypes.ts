@@ -44,6 +44,8 @@ export interface SearchHit {
   url: string | null;
   /** The local file path, for resources read from a file. */
   path: string | null;
+  /** The source a person gave (e.g. the name of a file uploaded from the browser, which gives no path), or null. */
+  source: string | null;
 }
 
 export interface FacetCount {

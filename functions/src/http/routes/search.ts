@@ -43,7 +43,7 @@ export const searchRoutes = [
       "Keyword (FTS5 BM25 over the query's content words), semantic (passage vectors) or hybrid (both, score-fused) search; optional filters (category, author, type, language, from/to, minQuality, tag) and facet counts (facets=true). Near-duplicates are collapsed into their original unless collapse=false.",
     query: searchQuery,
     responses: {
-      200: "{results: [{id, title, score, snippet, url, path}], total, facets?: {category, author, type, tag: [{value, count}]}}",
+      200: "{results: [{id, title, score, snippet, url, path, source}], total, facets?: {category, author, type, tag: [{value, count}]}}",
       400: "Invalid query",
     },
     async handle(req, app) {
