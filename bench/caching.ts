@@ -21,9 +21,9 @@
  * word only in the old text (asked, and so cached, just before the update)
  * must not return it.
  */
-import { instantTimings } from "../shared/src/events/routing";
-import { countEmbeddings } from "../test/helpers/countingEmbedder";
-import type { CacheStats } from "../shared/src/ports/cache";
+import { instantTimings } from "@shared/events/routing";
+import { countEmbeddings } from "@test/helpers/countingEmbedder";
+import type { CacheStats } from "@shared/ports/cache";
 import { pickDocs, variant, type Doc } from "./lib/corpus";
 import { call, expectStatus, sleep, waitFor, type ResourceStatus } from "./lib/http";
 import { runWave } from "./lib/ingest";

@@ -9,12 +9,12 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { repoRoot } from "../test/helpers/processes";
+import { repoRoot } from "@test/helpers/processes";
 
 process.env.LOG_LEVEL ??= "silent";
 const { buildLabelledSet } = await import("./duplicates/labelledSet");
 const { evaluateDuplicates } = await import("./duplicates/evaluate");
-const { DUPLICATE_THRESHOLD } = await import("../shared/src/domain/fingerprint");
+const { DUPLICATE_THRESHOLD } = await import("@shared/domain/fingerprint");
 
 const { values } = parseArgs({ options: { originals: { type: "string", default: "400" }, copies: { type: "string", default: "210" }, siblings: { type: "string", default: "300" } } });
 const started = new Date();

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
-import { repoRoot } from "../test/helpers/processes";
+import { repoRoot } from "@test/helpers/processes";
 
 // Before any module that reads it is loaded (the logger reads it once).
 process.env.LOG_LEVEL ??= "silent";

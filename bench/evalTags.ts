@@ -14,12 +14,12 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { repoRoot } from "../test/helpers/processes";
-import { seededRandom } from "../test/helpers/seededRandom";
+import { repoRoot } from "@test/helpers/processes";
+import { seededRandom } from "@test/helpers/seededRandom";
 
 process.env.LOG_LEVEL ??= "silent";
-const { extractHtml } = await import("../shared/src/ingest/htmlExtract");
-const { scoreTag, textOf, SUGGEST_THRESHOLD } = await import("../shared/src/app/tags");
+const { extractHtml } = await import("@shared/ingest/htmlExtract");
+const { scoreTag, textOf, SUGGEST_THRESHOLD } = await import("@shared/app/tags");
 
 const DIR = "/usr/share/doc/postgresql-doc-15/html";
 /** A person's tags, each the pages of one section of the manual. */

@@ -12,7 +12,7 @@
  * the DLQs' contents); lost = documents neither up to date nor in a DLQ.
  */
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { instantTimings } from "../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 import { pickDocs, variant } from "./lib/corpus";
 import { expectStatus, sleep } from "./lib/http";
 import { upToDateIds } from "./lib/ledger";

@@ -11,7 +11,7 @@
  * granularity); the wave's wall time is from its first POST to its last
  * completion. Throughput at c = documents / summed wall time of c's waves.
  */
-import { instantTimings } from "../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 import { pickDocs, variant } from "./lib/corpus";
 import { sleep } from "./lib/http";
 import { runWave, type Wave } from "./lib/ingest";

@@ -20,7 +20,7 @@ import { loadTestBench } from "./loadTest";
 import { searchEvalBench } from "./searchEval";
 import { writePathBench } from "./writePath";
 import { celeryPeerBench } from "./celeryPeer";
-import { killAllProcesses, repoRoot } from "../test/helpers/processes";
+import { killAllProcesses, repoRoot } from "@test/helpers/processes";
 import { markdownTable, textTable, type Benchmark, type BenchResult } from "./lib/report";
 
 const BENCHMARKS: Record<string, Benchmark> = {

@@ -7,7 +7,7 @@
  * peak, which would keep growing with the backlog if anything held on to
  * finished work.
  */
-import { instantTimings } from "../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 import { expectStatus } from "./lib/http";
 import { ensurePgDocs, largestPages } from "./lib/pgPages";
 import { startBenchNpmStart, untilAllCurrent } from "./lib/npmStartStack";

@@ -14,12 +14,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { EventEmitter, type EmittedEvent } from "../shared/src/events/emitter";
-import { makeEvent } from "../shared/src/outbox/events";
-import { stage } from "../shared/src/outbox/outbox";
-import { instantTimings } from "../shared/src/events/routing";
-import { RedisHistorySink } from "../shared/src/observability/redisHistory";
-import { closeRedisClient, newRedisClient, waitForRedisReady } from "../shared/src/adapters/redis/redisClient";
+import { EventEmitter, type EmittedEvent } from "@shared/events/emitter";
+import { makeEvent } from "@shared/outbox/events";
+import { stage } from "@shared/outbox/outbox";
+import { instantTimings } from "@shared/events/routing";
+import { RedisHistorySink } from "@shared/observability/redisHistory";
+import { closeRedisClient, newRedisClient, waitForRedisReady } from "@shared/adapters/redis/redisClient";
 import { ms, percentile, round, summarize } from "./lib/stats";
 import { benchRedisPrefix, benchRedisUrl, removeRedisKeys } from "./lib/redisKeys";
 import { startBenchStack } from "./lib/stack";

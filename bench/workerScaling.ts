@@ -6,7 +6,7 @@
  * ≥ 1.7 × one worker; 4 not slower than 2. On a 2-core machine 4 workers
  * share 2 cores with the API and the queue server.
  */
-import { instantTimings } from "../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 import { call } from "./lib/http";
 import { ensurePgDocs, largestPages, distinct } from "./lib/pgPages";
 import { inParallel, startBenchNpmStart, untilAllCurrent } from "./lib/npmStartStack";

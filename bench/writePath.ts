@@ -7,7 +7,7 @@
  * same documents run twice in one run, on a store at `synchronous=NORMAL`
  * (the default) and at FULL, so their lock times compare under the same load.
  */
-import { instantTimings } from "../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 import { pickDocs, variant } from "./lib/corpus";
 import { runWave } from "./lib/ingest";
 import { round, ms } from "./lib/stats";

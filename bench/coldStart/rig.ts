@@ -22,11 +22,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SQSEvent } from "aws-lambda";
-import { httpEvent } from "../../test/infra/deployed-bundle-assertions";
-import { startHarness, toEventBridgeEvent } from "../../test/infra/bundleHarness";
-import { ACCOUNT, REGION, type EventBridgeEvent, type TemplateJson } from "../../test/infra/deployment";
-import { lambdaNodeBinary } from "../../test/helpers/lambdaProcess";
-import { queueName, TaskNames } from "../../shared/src/events/routing";
+import { httpEvent } from "@test/infra/deployed-bundle-assertions";
+import { startHarness, toEventBridgeEvent } from "@test/infra/bundleHarness";
+import { ACCOUNT, REGION, type EventBridgeEvent, type TemplateJson } from "@test/infra/deployment";
+import { lambdaNodeBinary } from "@test/helpers/lambdaProcess";
+import { queueName, TaskNames } from "@shared/events/routing";
 
 const PREFIX = "alexandria";
 const [outdir, stateDir, batchArg] = process.argv.slice(2);

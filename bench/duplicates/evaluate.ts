@@ -4,8 +4,8 @@
  * (extractDocument) and the real fingerprint; the library's candidates are
  * found by LSH band keys and judged by the same `bestMatch` ingestion uses.
  */
-import { extractDocument } from "../../shared/src/ingest/extract";
-import { bandKeys, bestMatch, DUPLICATE_THRESHOLD, estimatedSimilarity, fingerprintOf, MIN_SHINGLES } from "../../shared/src/domain/fingerprint";
+import { extractDocument } from "@shared/ingest/extract";
+import { bandKeys, bestMatch, DUPLICATE_THRESHOLD, estimatedSimilarity, fingerprintOf, MIN_SHINGLES } from "@shared/domain/fingerprint";
 import type { LabelledDocument, LabelledSet } from "./labelledSet";
 
 export interface DuplicateFigures {

@@ -16,7 +16,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { seededRandom } from "../../test/helpers/seededRandom";
+import { seededRandom } from "@test/helpers/seededRandom";
 
 export const PG_DOC_DIR = "/usr/share/doc/postgresql-doc-15/html";
 

@@ -12,10 +12,10 @@
  * loader ran: the expensive work (search execution, recommendation
  * computation, embedding) the cache did not avoid.
  */
-import type { AppConfig } from "../../shared/src/config";
-import type { Cache, CacheStats, CacheType, InvalidationRequest, Loader } from "../../shared/src/ports/cache";
-import { createCaching } from "../../shared/src/adapters/cacheFactory";
-import type { ResultRegistry } from "../../shared/src/ports/resultRegistry";
+import type { AppConfig } from "@shared/config";
+import type { Cache, CacheStats, CacheType, InvalidationRequest, Loader } from "@shared/ports/cache";
+import { createCaching } from "@shared/adapters/cacheFactory";
+import type { ResultRegistry } from "@shared/ports/resultRegistry";
 import { benchRedisPrefix, benchRedisUrl, removeRedisKeys } from "./redisKeys";
 
 export class CountingCache implements Cache {

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { repoRoot } from "../../test/helpers/processes";
+import { repoRoot } from "@test/helpers/processes";
 
 export interface Doc {
   /** Package the README belongs to, e.g. `@aws-sdk/client-sqs`. */

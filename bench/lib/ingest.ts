@@ -5,7 +5,7 @@
  * successful pipeline task in the ledger, so polling granularity does not
  * count.
  */
-import type { LocalStack } from "../../local/src/stack";
+import type { LocalStack } from "@local/stack";
 import { expectStatus, sleep } from "./http";
 import { ledgerFor, PIPELINE_TASKS, upToDateIds, type LedgerRow } from "./ledger";
 import { unionLength } from "./stats";

@@ -10,9 +10,9 @@
  * of the catalogue would do: in the bench's own table this route is the only
  * one) and does nothing but succeed.
  */
-import { Events } from "../../shared/src/events/catalogue";
-import { routeFor, type Route, type TaskName } from "../../shared/src/events/routing";
-import { defineTask } from "../../shared/src/tasks/types";
+import { Events } from "@shared/events/catalogue";
+import { routeFor, type Route, type TaskName } from "@shared/events/routing";
+import { defineTask } from "@shared/tasks/types";
 
 /** Not one of the product's TaskNames: the bench's table is the only place it exists. */
 export const NOOP_TASK = "bench-noop" as TaskName;

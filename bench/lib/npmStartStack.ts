@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { createClient, type Client } from "@libsql/client";
-import { startNpmStart, type NpmStart } from "../../test/helpers/npmStart";
+import { startNpmStart, type NpmStart } from "@test/helpers/npmStart";
 import { tempDir } from "./stack";
 import { upToDateIds } from "./ledger";
 import { sleep } from "./http";

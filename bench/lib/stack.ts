@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../local/src/stack";
+import { startLocalStack, type LocalStack, type LocalStackOptions } from "@local/stack";
 import { benchRedisPrefix, benchRedisUrl, removeRedisKeys } from "./redisKeys";
 
 export interface BenchStack extends LocalStack {

@@ -75,7 +75,7 @@ export function unionLength(intervals: ReadonlyArray<readonly [number, number]>)
 }
 
 /** Deterministic PRNG (mulberry32), so query mixes repeat run to run. */
-export { seededRandom as rng } from "../../test/helpers/seededRandom";
+export { seededRandom as rng } from "@test/helpers/seededRandom";
 
 /** Sampler of ranks 0..n-1 with P(rank k) ∝ 1/(k+1)^s (Zipf). */
 export function zipf(n: number, s: number, random: () => number): () => number {

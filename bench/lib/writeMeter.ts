@@ -4,7 +4,7 @@
  * plus commit, without the wait for the lock), from the store's own figures
  * (`StoreStats`: every BEGIN … COMMIT once, however many writes rode in it).
  */
-import type { Store } from "../../shared/src/adapters/libsql/store";
+import type { Store } from "@shared/adapters/libsql/store";
 
 export interface WriteMeter {
   transactions: number;

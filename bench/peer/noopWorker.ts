@@ -7,14 +7,14 @@
  * group-committed. Env: NOOP_DB_URL, SQS_ENDPOINT, QUEUE_PREFIX.
  * IPC: sends {type:"ready"}; on {type:"stop"} drains and exits.
  */
-import { Store } from "../../shared/src/adapters/libsql/store";
-import { createSqsClient } from "../../shared/src/adapters/sqs/sqsClient";
-import { resolveQueues } from "../../shared/src/adapters/sqs/queueTopology";
-import { QueuePoller } from "../../shared/src/adapters/local/poller";
-import { createSqsConsumer } from "../../shared/src/tasks/sqsConsumer";
-import { EventEmitter } from "../../shared/src/events/emitter";
-import { loadConfig } from "../../shared/src/config";
-import type { AppContext } from "../../shared/src/app/context";
+import { Store } from "@shared/adapters/libsql/store";
+import { createSqsClient } from "@shared/adapters/sqs/sqsClient";
+import { resolveQueues } from "@shared/adapters/sqs/queueTopology";
+import { QueuePoller } from "@shared/adapters/local/poller";
+import { createSqsConsumer } from "@shared/tasks/sqsConsumer";
+import { EventEmitter } from "@shared/events/emitter";
+import { loadConfig } from "@shared/config";
+import type { AppContext } from "@shared/app/context";
 import { noopRoute, noopTask, NOOP_TASK } from "../lib/noopRoute";
 
 const config = loadConfig();

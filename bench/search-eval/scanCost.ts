@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createClient } from "@libsql/client";
-import { keepBest, meanOf } from "../../shared/src/domain/ranking";
+import { keepBest, meanOf } from "@shared/domain/ranking";
 import { percentile, round } from "../lib/stats";
 
 const { values } = parseArgs({ options: { pages: { type: "string", default: "1169" }, rounds: { type: "string", default: "5" } } });

@@ -22,11 +22,11 @@ import { sql } from "drizzle-orm";
 import type { Question } from "../lib/searchMetrics";
 
 process.env.LOG_LEVEL ??= "silent";
-const { startLocalStack } = await import("../../local/src/stack");
-const { instantTimings } = await import("../../shared/src/events/routing");
-const { embedQuery } = await import("../../shared/src/app/search");
-const { servingEmbedder } = await import("../../shared/src/app/embedderSwitch");
-const { contentTerms, parseQuery, queryText, normalizeQuery, termExpression } = await import("../../shared/src/domain/ftsQuery");
+const { startLocalStack } = await import("@local/stack");
+const { instantTimings } = await import("@shared/events/routing");
+const { embedQuery } = await import("@shared/app/search");
+const { servingEmbedder } = await import("@shared/app/embedderSwitch");
+const { contentTerms, parseQuery, queryText, normalizeQuery, termExpression } = await import("@shared/domain/ftsQuery");
 const { DOCS_DIR, QUESTIONS } = await import("../searchEval");
 const { scoreRankings } = await import("../lib/searchMetrics");
 

@@ -4,19 +4,19 @@
  * from Secrets Manager; everything else from the environment CDK sets.
  */
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { ConfigError, loadConfig } from "../../shared/src/config";
-import { Store } from "../../shared/src/adapters/libsql/store";
-import { EventBridgeBus } from "../../shared/src/adapters/aws/eventBridgeBus";
-import { readSecretField } from "../../shared/src/adapters/aws/secrets";
-import { createEmbedder, embedderWithId } from "../../shared/src/adapters/embedders";
-import { EventEmitter } from "../../shared/src/events/emitter";
-import { OutboxRelay } from "../../shared/src/outbox/outbox";
-import { applyRouteOverrides, routes } from "../../shared/src/events/routing";
-import type { AppContext } from "../../shared/src/app/context";
-import type { Embedder } from "../../shared/src/ports/embedder";
-import { createCaching } from "../../shared/src/adapters/cacheFactory";
-import { withAwsObservability } from "../../shared/src/observability/awsRuntime";
-import { reportingThrottling } from "../../shared/src/observability/embedderThrottling";
+import { ConfigError, loadConfig } from "@shared/config";
+import { Store } from "@shared/adapters/libsql/store";
+import { EventBridgeBus } from "@shared/adapters/aws/eventBridgeBus";
+import { readSecretField } from "@shared/adapters/aws/secrets";
+import { createEmbedder, embedderWithId } from "@shared/adapters/embedders";
+import { EventEmitter } from "@shared/events/emitter";
+import { OutboxRelay } from "@shared/outbox/outbox";
+import { applyRouteOverrides, routes } from "@shared/events/routing";
+import type { AppContext } from "@shared/app/context";
+import type { Embedder } from "@shared/ports/embedder";
+import { createCaching } from "@shared/adapters/cacheFactory";
+import { withAwsObservability } from "@shared/observability/awsRuntime";
+import { reportingThrottling } from "@shared/observability/embedderThrottling";
 
 let app: Promise<AppContext> | undefined;
 const otherEmbedders = new Map<string, Embedder | undefined>();

@@ -3,8 +3,8 @@
  * delay, a 30 s batch window, minutes of retry backoff) does not page anyone
  * while a stuck one does.
  */
-import type { Route } from "../../shared/src/events/routing";
-import type { DegradedMode } from "../../shared/src/observability/degradedModes";
+import type { Route } from "@shared/events/routing";
+import type { DegradedMode } from "@shared/observability/degradedModes";
 
 /** Longest a healthy message may wait: its delay and window, every attempt's timeout and backoff, plus slack. */
 export function oldestMessageAgeThresholdSeconds(route: Route, slackSeconds = 300): number {

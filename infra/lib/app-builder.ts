@@ -4,8 +4,8 @@
  */
 import { App, Validations, type AppProps } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import type { Route } from "../../shared/src/events/routing";
-import type { Schedule } from "../../shared/src/events/schedules";
+import type { Route } from "@shared/events/routing";
+import type { Schedule } from "@shared/events/schedules";
 import { DEFAULT_CONFIG, readConfig } from "./config";
 import { NeoAlexandriaStack } from "./neo-alexandria-stack";
 

@@ -5,8 +5,8 @@
  * `detail` = payload plus `meta`, so a route's condition on a payload field
  * becomes a content filter on `detail.<field>`.
  */
-import { EVENT_SOURCE } from "../../shared/src/events/catalogue";
-import type { Route } from "../../shared/src/events/routing";
+import { EVENT_SOURCE } from "@shared/events/catalogue";
+import type { Route } from "@shared/events/routing";
 
 export interface RoutePattern {
   source: string[];

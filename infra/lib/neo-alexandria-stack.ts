@@ -7,8 +7,8 @@
 import { CfnOutput, Stack, Validations, type StackProps } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
-import { routes as routingTable, type Route } from "../../shared/src/events/routing";
-import { schedules as scheduleTable, type Schedule } from "../../shared/src/events/schedules";
+import { routes as routingTable, type Route } from "@shared/events/routing";
+import { schedules as scheduleTable, type Schedule } from "@shared/events/schedules";
 import { oldestMessageAgeThresholdSeconds } from "./alarm-thresholds";
 import type { InfraConfig } from "./config";
 import { Alarms } from "./constructs/alarms";

@@ -3,7 +3,7 @@
  * own queue, its DLQ, the bus, the libSQL secret, the cache). Keyed by task
  * name, so a typo is a type error and a renamed task fails to compile.
  */
-import type { TaskName } from "../../shared/src/events/routing";
+import type { TaskName } from "@shared/events/routing";
 
 export interface TaskCapabilities {
   /** bedrock:InvokeModel on the embedding model. */

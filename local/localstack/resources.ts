@@ -3,9 +3,9 @@
  * emulators (fauxqs, LocalStack). Same table, same names and timings as the
  * CDK stack, so a local run behaves like a deployment.
  */
-import { EVENT_SOURCE } from "../../shared/src/events/catalogue";
-import { dlqName, queueName, routes as routingTable, type Route } from "../../shared/src/events/routing";
-import { deadLetterQueueAttributes, taskQueueAttributes } from "../../shared/src/adapters/sqs/queueAttributes";
+import { EVENT_SOURCE } from "@shared/events/catalogue";
+import { dlqName, queueName, routes as routingTable, type Route } from "@shared/events/routing";
+import { deadLetterQueueAttributes, taskQueueAttributes } from "@shared/adapters/sqs/queueAttributes";
 
 /** What emulators use when no real account exists. */
 export const EMULATOR_ACCOUNT_ID = "000000000000";

@@ -13,7 +13,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { readServerFile } from "./serverFile";
-import { DERIVED_NAMES } from "../../shared/src/domain/derived";
+import { DERIVED_NAMES } from "@shared/domain/derived";
 
 const EXTENSIONS: Record<string, string> = { ".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".pdf": "application/pdf" };
 const MAX_FILE_BYTES = 10 * 1024 * 1024;

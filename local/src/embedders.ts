@@ -4,10 +4,10 @@
  * app/embedderSwitch.ts). Only local processes import the sentence encoder,
  * so its model and TensorFlow.js stay out of Lambda bundles.
  */
-import type { AppConfig } from "../../shared/src/config";
-import { createEmbedder, embedderWithId, type EmbedderOptions } from "../../shared/src/adapters/embedders";
-import { createSentenceEncoder, SENTENCE_ENCODER_ID } from "../../shared/src/adapters/embedders/sentenceEncoder";
-import type { Embedder } from "../../shared/src/ports/embedder";
+import type { AppConfig } from "@shared/config";
+import { createEmbedder, embedderWithId, type EmbedderOptions } from "@shared/adapters/embedders";
+import { createSentenceEncoder, SENTENCE_ENCODER_ID } from "@shared/adapters/embedders/sentenceEncoder";
+import type { Embedder } from "@shared/ports/embedder";
 
 export interface LocalEmbedders {
   embedder: Embedder;

@@ -12,11 +12,11 @@
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { ApiHandler } from "../../functions/src/http/router";
+import type { ApiHandler } from "@functions/http/router";
 import { BodyBudget } from "./bodyBudget";
 import type { Refusal, RequestGate } from "./requestGate";
-import { safeCorrelationId } from "../../shared/src/observability/correlationId";
-import { logger } from "../../shared/src/observability/logger";
+import { safeCorrelationId } from "@shared/observability/correlationId";
+import { logger } from "@shared/observability/logger";
 
 export type ExtraRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
 

@@ -16,12 +16,12 @@
 import path from "node:path";
 import { startLocalStack, type LocalStack } from "./stack";
 import { startScheduler, type Scheduler } from "./scheduler";
-import { loadConfig } from "../../shared/src/config";
-import { checkListenPolicy } from "../../shared/src/security/listenPolicy";
-import { runJob } from "../../shared/src/jobs/registry";
-import type { JobName } from "../../shared/src/events/schedules";
-import type { WorkerFigures } from "../../shared/src/observability/runtime";
-import { logger } from "../../shared/src/observability/logger";
+import { loadConfig } from "@shared/config";
+import { checkListenPolicy } from "@shared/security/listenPolicy";
+import { runJob } from "@shared/jobs/registry";
+import type { JobName } from "@shared/events/schedules";
+import type { WorkerFigures } from "@shared/observability/runtime";
+import { logger } from "@shared/observability/logger";
 import { startQueueServerProcess, type QueueServerProcess } from "./queue/queueServerProcess";
 import { WorkerPool } from "./workers/workerPool";
 import { startReporting } from "./workers/workerReport";

@@ -7,10 +7,10 @@
  * the only check besides API Gateway's authorizers).
  */
 import type http from "node:http";
-import { accessOf } from "../../shared/src/security/routePolicy";
-import type { KeyRing } from "../../shared/src/security/principal";
-import { checkRequestOrigin, type OriginPolicy } from "../../shared/src/security/requestOrigin";
-import type { Method } from "../../functions/src/http/apiRoute";
+import { accessOf } from "@shared/security/routePolicy";
+import type { KeyRing } from "@shared/security/principal";
+import { checkRequestOrigin, type OriginPolicy } from "@shared/security/requestOrigin";
+import type { Method } from "@functions/http/apiRoute";
 
 export interface Refusal {
   status: number;

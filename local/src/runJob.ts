@@ -10,8 +10,8 @@
  * outbox and every queue are empty; otherwise the triggers would be lost.
  */
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { JobNames, type JobName } from "../../shared/src/events/schedules";
-import { errorMessage } from "../../shared/src/errors";
+import { JobNames, type JobName } from "@shared/events/schedules";
+import { errorMessage } from "@shared/errors";
 import type { LocalStack } from "./stack";
 
 const DRAIN_TIMEOUT_MS = 15 * 60_000;
@@ -62,7 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   // Loaded only now: a usage error should not wait for the whole system to load.
-  const [{ startLocalStack }, { runJob }] = await Promise.all([import("./stack"), import("../../shared/src/jobs/registry")]);
+  const [{ startLocalStack }, { runJob }] = await Promise.all([import("./stack"), import("@shared/jobs/registry")]);
   const sharedQueues = Boolean(process.env.SQS_ENDPOINT);
   const stack = await startLocalStack({ api: false, workers: !sharedQueues, scheduler: false });
   try {

@@ -5,11 +5,11 @@
  * concurrency 1 would be); a failing job is logged and the schedule goes on.
  */
 import { Cron } from "croner";
-import { schedules as scheduleTable, type JobName, type Schedule } from "../../shared/src/events/schedules";
-import { runJob } from "../../shared/src/jobs/registry";
-import { errorMessage } from "../../shared/src/errors";
-import { logger as defaultLogger, type AppLogger } from "../../shared/src/observability/logger";
-import type { AppContext } from "../../shared/src/app/context";
+import { schedules as scheduleTable, type JobName, type Schedule } from "@shared/events/schedules";
+import { runJob } from "@shared/jobs/registry";
+import { errorMessage } from "@shared/errors";
+import { logger as defaultLogger, type AppLogger } from "@shared/observability/logger";
+import type { AppContext } from "@shared/app/context";
 
 export interface SchedulerOptions {
   /** Another table (tests: seconds-level patterns; croner reads a sixth, leading seconds field). */

@@ -1,6 +1,6 @@
 /** `npm run train-seed`: rebuilds shared/data/seed-model.json from the seed corpus. */
 import { writeFileSync } from "node:fs";
-import { buildSeedModelFile } from "../../shared/src/app/seedModel";
+import { buildSeedModelFile } from "@shared/app/seedModel";
 
 const file = await buildSeedModelFile();
 writeFileSync(new URL("../../shared/data/seed-model.json", import.meta.url), `${JSON.stringify(file)}\n`);

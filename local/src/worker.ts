@@ -9,14 +9,14 @@
  * exits (requirement 15.5). Prints `WORKER_READY pid=<pid>` once polling.
  */
 import { startLocalStack } from "./stack";
-import { loadConfig } from "../../shared/src/config";
-import { runJob } from "../../shared/src/jobs/registry";
-import type { JobName } from "../../shared/src/events/schedules";
-import { logger } from "../../shared/src/observability/logger";
+import { loadConfig } from "@shared/config";
+import { runJob } from "@shared/jobs/registry";
+import type { JobName } from "@shared/events/schedules";
+import { logger } from "@shared/observability/logger";
 import { IpcPeer } from "./workers/ipc";
 import { Calls, ForwardingHistorySink, Notes, workerCaching } from "./workers/forwarding";
 import { startReporting } from "./workers/workerReport";
-import type { WorkerFigures } from "../../shared/src/observability/runtime";
+import type { WorkerFigures } from "@shared/observability/runtime";
 
 
 if (!process.env.SQS_ENDPOINT) {

@@ -13,8 +13,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { PermanentError } from "../../shared/src/errors";
-import type { Embedder } from "../../shared/src/ports/embedder";
+import { PermanentError } from "@shared/errors";
+import type { Embedder } from "@shared/ports/embedder";
 
 const CHROMIUM = "/usr/bin/chromium";
 const KEY = "retry-page-test-key";

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { listDeadLetters, replayDeadLetters } from "../../shared/src/app/deadLetters";
+import { listDeadLetters, replayDeadLetters } from "@shared/app/deadLetters";
 
 interface DeadLetter {
   messageId: string;

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
+import { startWorkerReports, workersKey } from "@shared/observability/workerRegistry";
 import { sharedRedisUrl } from "../helpers/sharedRedis";
 
 const KEY = "degraded-test-key";

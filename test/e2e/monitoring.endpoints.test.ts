@@ -7,11 +7,11 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { monitoringRoutes } from "../../functions/src/http/routes/monitoring";
-import { instantTimings } from "../../shared/src/events/routing";
-import { historyKey, RedisHistorySink } from "../../shared/src/observability/redisHistory";
-import { accessOf } from "../../shared/src/security/routePolicy";
-import { startWorkerReports, workersKey } from "../../shared/src/observability/workerRegistry";
+import { monitoringRoutes } from "@functions/http/routes/monitoring";
+import { instantTimings } from "@shared/events/routing";
+import { historyKey, RedisHistorySink } from "@shared/observability/redisHistory";
+import { accessOf } from "@shared/security/routePolicy";
+import { startWorkerReports, workersKey } from "@shared/observability/workerRegistry";
 import { sharedRedisUrl } from "../helpers/sharedRedis";
 import { untilCurrent } from "../helpers/resourceStatus";
 

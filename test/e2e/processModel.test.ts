@@ -24,7 +24,7 @@ import { killAllProcesses } from "../helpers/processes";
 import { isAlive, startNpmStart, type NpmStart } from "../helpers/npmStart";
 import { listeningPorts, nonLoopbackAddresses, pidOwningLocalPort } from "../helpers/procNet";
 import { startLocalServer, type LocalServer } from "../helpers/localServer";
-import { instantTimings, routes, type RouteOverrides } from "../../shared/src/events/routing";
+import { instantTimings, routes, type RouteOverrides } from "@shared/events/routing";
 import { untilAllCurrent, untilCurrent } from "../helpers/resourceStatus";
 
 /** No delays; a 2 s function timeout → a 12 s visibility timeout, so a killed worker's message returns within the test. */

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../helpers/processes";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { lastLedgerId, readLedger } from "../helpers/taskLedger";
-import { PermanentError } from "../../shared/src/errors";
-import type { Embedder } from "../../shared/src/ports/embedder";
+import { PermanentError } from "@shared/errors";
+import type { Embedder } from "@shared/ports/embedder";
 
 const KEY = "reprocess-test-key";
 const auth = { "x-api-key": KEY };

@@ -18,7 +18,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { freePort, killAllProcesses, spawnTs, startSqsProcess, type ManagedProcess } from "../helpers/processes";
-import { instantTimings } from "../../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 import { resourceStatus, untilCurrent } from "../helpers/resourceStatus";
 
 let dataDir: string;

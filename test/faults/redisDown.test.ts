@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { freePort } from "../helpers/processes";
-import { instantTimings } from "../../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 
 /**
  * Longest acceptable answer while Redis is down: a request must not hang on

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { startRedisServer, type TestRedisServer } from "../helpers/redisServer";
-import { instantTimings } from "../../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 
 const PHASE_MS = 3_000;
 

@@ -14,7 +14,7 @@ import path from "node:path";
 import { ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { instantTimings, routeFor } from "../../shared/src/events/routing";
+import { instantTimings, routeFor } from "@shared/events/routing";
 import { readLedger, type LedgerRow } from "../helpers/taskLedger";
 
 const BASE_S = 1;

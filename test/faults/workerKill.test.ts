@@ -17,7 +17,7 @@ import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { freePort, killAllProcesses, spawnTs, startSqsProcess, type ManagedProcess } from "../helpers/processes";
 import { pidOwningLocalPort } from "../helpers/procNet";
 import { startLocalServer, type LocalServer } from "../helpers/localServer";
-import { instantTimings, routes, visibilityTimeoutSeconds, type RouteOverrides } from "../../shared/src/events/routing";
+import { instantTimings, routes, visibilityTimeoutSeconds, type RouteOverrides } from "@shared/events/routing";
 
 /** Every route: no delays, and a 1 s function timeout → a 6 s visibility timeout. */
 function overrides(): RouteOverrides {

@@ -3,7 +3,7 @@
  * how many texts. Tests and benchmarks put it in place of a running stack's
  * `app.embedder` to prove work was avoided (debounce, reuse by content hash).
  */
-import type { Embedder } from "../../shared/src/ports/embedder";
+import type { Embedder } from "@shared/ports/embedder";
 
 export interface CountingEmbedder extends Embedder {
   /** The wrapped embedder (call it directly to embed without counting). */

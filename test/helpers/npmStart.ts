@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { spawnTs, type ManagedProcess } from "./processes";
 import { api } from "./stack";
-import type { PooledWorker, WorkerFigures } from "../../shared/src/observability/runtime";
+import type { PooledWorker, WorkerFigures } from "@shared/observability/runtime";
 
 export interface NpmStart {
   proc: ManagedProcess;

@@ -4,7 +4,7 @@
  * data current for its revision), naming the failure if its ingestion failed.
  */
 import { api, waitFor } from "./stack";
-import type { ResourceStatus } from "../../shared/src/app/resources";
+import type { ResourceStatus } from "@shared/app/resources";
 
 export type { ResourceStatus };
 

@@ -1,9 +1,9 @@
 /** Small factories for the message path's unit tests: SQS records and event envelopes as a queue delivers them. */
 import { randomUUID } from "node:crypto";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
-import type { EventName, EventPayload } from "../../shared/src/events/catalogue";
-import { makeEvent } from "../../shared/src/outbox/events";
-import { toEnvelope } from "../../shared/src/outbox/envelope";
+import type { EventName, EventPayload } from "@shared/events/catalogue";
+import { makeEvent } from "@shared/outbox/events";
+import { toEnvelope } from "@shared/outbox/envelope";
 
 /** The body of a queue message carrying a valid event. */
 export function envelopeBody<N extends EventName>(name: N, payload: EventPayload<N>, correlationId = randomUUID()): string {

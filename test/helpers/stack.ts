@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../local/src/stack";
-import { instantTimings } from "../../shared/src/events/routing";
+import { startLocalStack, type LocalStack, type LocalStackOptions } from "@local/stack";
+import { instantTimings } from "@shared/events/routing";
 import { sharedRedisUrl } from "./sharedRedis";
 
 export interface TestStack extends LocalStack {

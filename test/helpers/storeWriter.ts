@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
-import { Store } from "../../shared/src/adapters/libsql/store";
+import { Store } from "@shared/adapters/libsql/store";
 
 const file = process.env.STORE_FILE!;
 const writes = Number(process.env.WRITES ?? 100);

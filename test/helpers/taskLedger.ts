@@ -4,8 +4,8 @@
  * copy of the row's shape.
  */
 import { and, asc, eq, gt, max, type SQL } from "drizzle-orm";
-import type { Store } from "../../shared/src/adapters/libsql/store";
-import { taskRuns } from "../../shared/src/adapters/libsql/schema";
+import type { Store } from "@shared/adapters/libsql/store";
+import { taskRuns } from "@shared/adapters/libsql/schema";
 
 export type LedgerRow = typeof taskRuns.$inferSelect;
 

@@ -5,7 +5,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { clearApiKeyCache, handler, keysMatch, parseApiKey } from "../../functions/src/http/authorizer";
+import { clearApiKeyCache, handler, keysMatch, parseApiKey } from "@functions/http/authorizer";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:alexandria/api-key-AbCdEf";
 

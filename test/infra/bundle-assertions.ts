@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { LAZY_MODULES } from "../../infra/lib/constructs/app-function";
-import { SANDBOX_BUNDLE_FILE } from "../../shared/src/ingest/sandbox";
+import { LAZY_MODULES } from "@infra/lib/constructs/app-function";
+import { SANDBOX_BUNDLE_FILE } from "@shared/ingest/sandbox";
 import { resourcesOfType, type SynthContext } from "./synth";
 
 /** A function's code: index.mjs and the chunks beside it (not the sandbox entry, not node_modules). */

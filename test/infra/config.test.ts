@@ -1,8 +1,8 @@
 /** Deployment settings come from CDK context, validated, with safe defaults. */
 import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { stackNameFor } from "../../infra/lib/app-builder";
-import { DEFAULT_CONFIG, readConfig } from "../../infra/lib/config";
+import { stackNameFor } from "@infra/lib/app-builder";
+import { DEFAULT_CONFIG, readConfig } from "@infra/lib/config";
 
 const configFrom = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
 

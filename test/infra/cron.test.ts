@@ -1,6 +1,6 @@
 /** toAwsCron: five-field cron to EventBridge Scheduler's six-field form. */
 import { describe, expect, it } from "vitest";
-import { toAwsCron } from "../../shared/src/events/schedules";
+import { toAwsCron } from "@shared/events/schedules";
 
 describe("toAwsCron", () => {
   it.each([

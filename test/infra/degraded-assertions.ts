@@ -4,10 +4,10 @@
  * the exact series the functions emit (namespace, service + Mode).
  */
 import { describe, expect, it } from "vitest";
-import { DEGRADED_ALARMS } from "../../infra/lib/alarm-thresholds";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../../infra/lib/config";
-import { DEGRADED_WIDGET_TITLE } from "../../infra/lib/constructs/dashboard";
-import { ALL_DEGRADED_MODES, DEGRADED_METRIC } from "../../shared/src/observability/degradedModes";
+import { DEGRADED_ALARMS } from "@infra/lib/alarm-thresholds";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "@infra/lib/config";
+import { DEGRADED_WIDGET_TITLE } from "@infra/lib/constructs/dashboard";
+import { ALL_DEGRADED_MODES, DEGRADED_METRIC } from "@shared/observability/degradedModes";
 import { resourcesOfType, type SynthContext } from "./synth";
 
 export function describeDegradedModes(ctx: SynthContext): void {

@@ -7,8 +7,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { App } from "aws-cdk-lib";
-import { readConfig } from "../../infra/lib/config";
-import { PUBLIC_ROUTES, USER_ROUTES } from "../../shared/src/security/routePolicy";
+import { readConfig } from "@infra/lib/config";
+import { PUBLIC_ROUTES, USER_ROUTES } from "@shared/security/routePolicy";
 import { SYNTH_TIMEOUT_MS, resourcesOfType, synthesize, type Synthesized } from "./synth";
 
 const ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example1";

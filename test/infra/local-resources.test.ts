@@ -9,10 +9,10 @@ import { promisify } from "node:util";
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
 import { describe, expect, it } from "vitest";
-import { eventPatternFor } from "../../infra/lib/event-pattern";
-import { EMULATOR_ACCOUNT_ID, EMULATOR_REGION, fauxqsInit, queueDefinitions, ruleDefinitions } from "../../local/localstack/resources";
-import { deadLetterQueueAttributes, redrivePolicy, taskQueueAttributes } from "../../shared/src/adapters/sqs/queueAttributes";
-import { dlqName, queueName, routes, visibilityTimeoutSeconds } from "../../shared/src/events/routing";
+import { eventPatternFor } from "@infra/lib/event-pattern";
+import { EMULATOR_ACCOUNT_ID, EMULATOR_REGION, fauxqsInit, queueDefinitions, ruleDefinitions } from "@localstack/resources";
+import { deadLetterQueueAttributes, redrivePolicy, taskQueueAttributes } from "@shared/adapters/sqs/queueAttributes";
+import { dlqName, queueName, routes, visibilityTimeoutSeconds } from "@shared/events/routing";
 
 describe("local emulator resources", () => {
   it("keeps local/localstack/fauxqs-init.json in step with the routing table", () => {

@@ -6,11 +6,11 @@
  */
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { oldestMessageAgeThresholdSeconds } from "../../infra/lib/alarm-thresholds";
-import { DEFAULT_CONFIG, EMBEDDING_MODEL_ID, METRICS_NAMESPACE } from "../../infra/lib/config";
-import { dlqName, queueName, routes } from "../../shared/src/events/routing";
-import { accessOf, PUBLIC_ROUTES, USER_ROUTES } from "../../shared/src/security/routePolicy";
-import { apiRoutes } from "../../functions/src/http/routeList";
+import { oldestMessageAgeThresholdSeconds } from "@infra/lib/alarm-thresholds";
+import { DEFAULT_CONFIG, EMBEDDING_MODEL_ID, METRICS_NAMESPACE } from "@infra/lib/config";
+import { dlqName, queueName, routes } from "@shared/events/routing";
+import { accessOf, PUBLIC_ROUTES, USER_ROUTES } from "@shared/security/routePolicy";
+import { apiRoutes } from "@functions/http/routeList";
 import {
   asArray,
   onlyLogicalId,

@@ -7,11 +7,11 @@
  */
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG } from "../../infra/lib/config";
-import { EVENT_SOURCE } from "../../shared/src/events/catalogue";
-import { capacityFor } from "../../shared/src/events/priority";
-import { dlqName, queueName, routes } from "../../shared/src/events/routing";
-import { deadLetterQueueAttributes, taskQueueSettings } from "../../shared/src/adapters/sqs/queueAttributes";
+import { DEFAULT_CONFIG } from "@infra/lib/config";
+import { EVENT_SOURCE } from "@shared/events/catalogue";
+import { capacityFor } from "@shared/events/priority";
+import { dlqName, queueName, routes } from "@shared/events/routing";
+import { deadLetterQueueAttributes, taskQueueSettings } from "@shared/adapters/sqs/queueAttributes";
 import { onlyLogicalId, resourcesOfType, type SynthContext } from "./synth";
 
 /** Declares the checks; `ctx.synth` is filled by the beforeAll of stack.test.ts. */

@@ -4,8 +4,8 @@
  * something to derive.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG } from "../../infra/lib/config";
-import { schedules, toAwsCron } from "../../shared/src/events/schedules";
+import { DEFAULT_CONFIG } from "@infra/lib/config";
+import { schedules, toAwsCron } from "@shared/events/schedules";
 import { onlyLogicalId, resourcesOfType, type SynthContext } from "./synth";
 
 /** Declares the checks; `ctx.synth` is filled by the beforeAll of stack.test.ts. */

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
-import { buildApp, type BuildOptions } from "../../infra/lib/app-builder";
-import type { NeoAlexandriaStack } from "../../infra/lib/neo-alexandria-stack";
+import { buildApp, type BuildOptions } from "@infra/lib/app-builder";
+import type { NeoAlexandriaStack } from "@infra/lib/neo-alexandria-stack";
 
 /** Bundling a handful of functions and running cdk-nag on a loaded machine. */
 export const SYNTH_TIMEOUT_MS = 120_000;

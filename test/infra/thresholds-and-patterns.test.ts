@@ -1,9 +1,9 @@
 /** Pure helpers of the infrastructure: alarm thresholds and event patterns from a route. */
 import { describe, expect, it } from "vitest";
-import { oldestMessageAgeThresholdSeconds } from "../../infra/lib/alarm-thresholds";
-import { eventPatternFor } from "../../infra/lib/event-pattern";
-import { EVENT_SOURCE, Events } from "../../shared/src/events/catalogue";
-import { routeFor, type Route } from "../../shared/src/events/routing";
+import { oldestMessageAgeThresholdSeconds } from "@infra/lib/alarm-thresholds";
+import { eventPatternFor } from "@infra/lib/event-pattern";
+import { EVENT_SOURCE, Events } from "@shared/events/catalogue";
+import { routeFor, type Route } from "@shared/events/routing";
 
 const base: Route = {
   task: "author-normalization",

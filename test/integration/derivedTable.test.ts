@@ -8,15 +8,15 @@
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resources } from "../../shared/src/adapters/libsql/schema";
-import { getStatus } from "../../shared/src/app/resources";
-import { freshness } from "../../shared/src/app/monitoring";
-import { DERIVED, DERIVED_NAMES } from "../../shared/src/domain/derived";
-import { routeFor } from "../../shared/src/events/routing";
-import { staleData } from "../../shared/src/jobs/reconciler";
-import { makeEvent } from "../../shared/src/outbox/events";
-import { taskFor } from "../../shared/src/tasks/registry";
-import { newId } from "../../shared/src/util/ids";
+import { resources } from "@shared/adapters/libsql/schema";
+import { getStatus } from "@shared/app/resources";
+import { freshness } from "@shared/app/monitoring";
+import { DERIVED, DERIVED_NAMES } from "@shared/domain/derived";
+import { routeFor } from "@shared/events/routing";
+import { staleData } from "@shared/jobs/reconciler";
+import { makeEvent } from "@shared/outbox/events";
+import { taskFor } from "@shared/tasks/registry";
+import { newId } from "@shared/util/ids";
 import { startTestStack, type TestStack } from "../helpers/stack";
 import { insertResource, setResource } from "./jobs/support";
 

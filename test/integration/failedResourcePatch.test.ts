@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { instantTimings } from "../../shared/src/events/routing";
+import { instantTimings } from "@shared/events/routing";
 
 interface View {
   ingestion: { status: string; error: string | null };

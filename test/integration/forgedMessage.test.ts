@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { taskRuns } from "../../shared/src/adapters/libsql/schema";
+import { taskRuns } from "@shared/adapters/libsql/schema";
 import { startTestStack, waitFor, type TestStack } from "../helpers/stack";
 
 let stack: TestStack;

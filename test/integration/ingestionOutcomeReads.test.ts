@@ -16,8 +16,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { sharedRedisUrl } from "../helpers/sharedRedis";
-import { instantTimings, TaskNames } from "../../shared/src/events/routing";
-import { categoriesOf, loadResource, toView, type ResourceView } from "../../shared/src/app/resources";
+import { instantTimings, TaskNames } from "@shared/events/routing";
+import { categoriesOf, loadResource, toView, type ResourceView } from "@shared/app/resources";
 
 describe.each([
   { mode: "with Redis", redis: true },

@@ -9,7 +9,7 @@
  */
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startQueueServer, type QueueServer } from "../../local/src/queue/queueServer";
+import { startQueueServer, type QueueServer } from "@local/queue/queueServer";
 import { listeningPorts, nonLoopbackAddresses } from "../helpers/procNet";
 import { startTestStack, type TestStack } from "../helpers/stack";
 

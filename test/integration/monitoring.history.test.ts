@@ -8,11 +8,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { EventEmitter, type EmittedEvent } from "../../shared/src/events/emitter";
-import { installHistorySink, historyKey, readRedisHistory, RedisHistorySink } from "../../shared/src/observability/redisHistory";
-import { newRedisClient, closeRedisClient } from "../../shared/src/adapters/redis/redisClient";
+import { EventEmitter, type EmittedEvent } from "@shared/events/emitter";
+import { installHistorySink, historyKey, readRedisHistory, RedisHistorySink } from "@shared/observability/redisHistory";
+import { newRedisClient, closeRedisClient } from "@shared/adapters/redis/redisClient";
 import { startRedisServer, waitUntil } from "../helpers/redisServer";
-import { readWorkerReports, startWorkerReports } from "../../shared/src/observability/workerRegistry";
+import { readWorkerReports, startWorkerReports } from "@shared/observability/workerRegistry";
 import { sharedRedisUrl } from "../helpers/sharedRedis";
 
 const REDIS_URL = sharedRedisUrl();

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Store } from "../../shared/src/adapters/libsql/store";
-import { logStoreStats, startStoreStatsLog } from "../../shared/src/observability/dbStatsLog";
-import type { AppLogger } from "../../shared/src/observability/logger";
+import { Store } from "@shared/adapters/libsql/store";
+import { logStoreStats, startStoreStatsLog } from "@shared/observability/dbStatsLog";
+import type { AppLogger } from "@shared/observability/logger";
 
 let dir: string;
 let store: Store;

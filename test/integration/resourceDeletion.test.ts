@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { runJob } from "../../shared/src/jobs/registry";
+import { runJob } from "@shared/jobs/registry";
 
 let stack: TestStack;
 

@@ -16,8 +16,8 @@
  *   fresh scores tie within that margin.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hybridSearch, keywordSearch, semanticSearch, type SearchHit, type SearchMode, type SearchResult } from "../../shared/src/app/search";
-import { instantTimings } from "../../shared/src/events/routing";
+import { hybridSearch, keywordSearch, semanticSearch, type SearchHit, type SearchMode, type SearchResult } from "@shared/app/search";
+import { instantTimings } from "@shared/events/routing";
 import { seededRandom } from "../helpers/seededRandom";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 

@@ -6,8 +6,8 @@
  * rejecting one is remembered and not suggested again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SUGGEST_THRESHOLD } from "../../shared/src/app/tags";
-import { runJob } from "../../shared/src/jobs/registry";
+import { SUGGEST_THRESHOLD } from "@shared/app/tags";
+import { runJob } from "@shared/jobs/registry";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 
 let stack: TestStack;

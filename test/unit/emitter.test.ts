@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { EventEmitter, HISTORY_LIMIT } from "../../shared/src/events/emitter";
+import { EventEmitter, HISTORY_LIMIT } from "@shared/events/emitter";
 
 const quietLog = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { renderEventCatalogue } from "../../local/src/docs/eventCatalogueDoc";
-import { allEventNames } from "../../shared/src/events/catalogue";
+import { renderEventCatalogue } from "@local/docs/eventCatalogueDoc";
+import { allEventNames } from "@shared/events/catalogue";
 
 describe("docs/events.md", () => {
   it("is the current rendering of the catalogue and routing table (run `npm run docs`)", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normalizeQuery, toFtsQuery } from "../../shared/src/domain/ftsQuery";
+import { normalizeQuery, toFtsQuery } from "@shared/domain/ftsQuery";
 
 const db = createClient({ url: ":memory:" });
 beforeAll(async () => {

@@ -12,10 +12,10 @@ import { createClient as createWebClient } from "@libsql/client/web";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate as drizzleMigrate } from "drizzle-orm/libsql/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embeddedMigrations } from "../../shared/src/adapters/libsql/migrations.generated";
-import { GENERATED_MODULE, MIGRATIONS_DIR, renderMigrationsModule } from "../../shared/src/adapters/libsql/migrationsModule";
-import { applyMigrations } from "../../shared/src/adapters/libsql/migrator";
-import { Store } from "../../shared/src/adapters/libsql/store";
+import { embeddedMigrations } from "@shared/adapters/libsql/migrations.generated";
+import { GENERATED_MODULE, MIGRATIONS_DIR, renderMigrationsModule } from "@shared/adapters/libsql/migrationsModule";
+import { applyMigrations } from "@shared/adapters/libsql/migrator";
+import { Store } from "@shared/adapters/libsql/store";
 import { startLibsqlServerStandIn, type LibsqlServerStandIn } from "../helpers/libsqlServerStandIn";
 
 let dir: string;

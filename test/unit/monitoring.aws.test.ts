@@ -11,16 +11,16 @@ import { startFauxqs } from "fauxqs";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetMetricDataCommand, type GetMetricDataCommandInput, type GetMetricDataCommandOutput } from "@aws-sdk/client-cloudwatch";
 import { DescribeReplicationGroupsCommand, DescribeServerlessCachesCommand } from "@aws-sdk/client-elasticache";
-import { createSqsClient } from "../../shared/src/adapters/sqs/sqsClient";
-import { ensureQueues } from "../../shared/src/adapters/sqs/queueTopology";
-import { closeRedisClients } from "../../shared/src/adapters/redis/redisClient";
-import { instantTimings, applyRouteOverrides, routes as routeTable, queueName } from "../../shared/src/events/routing";
-import { capacityFor } from "../../shared/src/events/priority";
-import { cloudWatchOldestAges, lambdaFunctionHealth, taskFunctionName, type MetricDataClient } from "../../shared/src/observability/cloudWatch";
-import { describeCacheService, type ElastiCacheDescribeClient } from "../../shared/src/observability/elastiCache";
-import { awsRuntime } from "../../shared/src/observability/awsRuntime";
-import { cacheHealth, queueStatus, workerStatus } from "../../shared/src/app/monitoring";
-import type { AppContext } from "../../shared/src/app/context";
+import { createSqsClient } from "@shared/adapters/sqs/sqsClient";
+import { ensureQueues } from "@shared/adapters/sqs/queueTopology";
+import { closeRedisClients } from "@shared/adapters/redis/redisClient";
+import { instantTimings, applyRouteOverrides, routes as routeTable, queueName } from "@shared/events/routing";
+import { capacityFor } from "@shared/events/priority";
+import { cloudWatchOldestAges, lambdaFunctionHealth, taskFunctionName, type MetricDataClient } from "@shared/observability/cloudWatch";
+import { describeCacheService, type ElastiCacheDescribeClient } from "@shared/observability/elastiCache";
+import { awsRuntime } from "@shared/observability/awsRuntime";
+import { cacheHealth, queueStatus, workerStatus } from "@shared/app/monitoring";
+import type { AppContext } from "@shared/app/context";
 import { sharedRedisUrl } from "../helpers/sharedRedis";
 
 /** Boundary mock of CloudWatch GetMetricData: answers each query id from `values`, and records requests. */

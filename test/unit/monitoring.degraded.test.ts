@@ -7,17 +7,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
-import { FtsTerms } from "../../shared/src/adapters/libsql/ftsTerms";
-import { closeRedisClient, newRedisClient } from "../../shared/src/adapters/redis/redisClient";
-import { changedTermTags } from "../../shared/src/app/searchInvalidation";
-import { SearchTags } from "../../shared/src/app/searchCaching";
-import { TwoLayerCache } from "../../shared/src/cache/twoLayerCache";
-import { TransientError } from "../../shared/src/errors";
-import { degradedTotals, DegradedModes, onDegraded, reportDegraded, type DegradedMode } from "../../shared/src/observability/degradation";
-import { reportingThrottling } from "../../shared/src/observability/embedderThrottling";
-import { flushDegraded, lambdaMetrics } from "../../shared/src/observability/emfMetrics";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../../infra/lib/config";
-import { degradedMetric } from "../../infra/lib/constructs/metrics";
+import { FtsTerms } from "@shared/adapters/libsql/ftsTerms";
+import { closeRedisClient, newRedisClient } from "@shared/adapters/redis/redisClient";
+import { changedTermTags } from "@shared/app/searchInvalidation";
+import { SearchTags } from "@shared/app/searchCaching";
+import { TwoLayerCache } from "@shared/cache/twoLayerCache";
+import { TransientError } from "@shared/errors";
+import { degradedTotals, DegradedModes, onDegraded, reportDegraded, type DegradedMode } from "@shared/observability/degradation";
+import { reportingThrottling } from "@shared/observability/embedderThrottling";
+import { flushDegraded, lambdaMetrics } from "@shared/observability/emfMetrics";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "@infra/lib/config";
+import { degradedMetric } from "@infra/lib/constructs/metrics";
 
 const counted = (mode: DegradedMode) => degradedTotals()[mode];
 

@@ -6,10 +6,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { EventEmitter } from "../../shared/src/events/emitter";
-import { countCacheReads, flushMetricsAfter, METRICS_NAMESPACE, publishEmfMetrics, emfCacheCounter } from "../../shared/src/observability/emfMetrics";
-import { TwoLayerCache } from "../../shared/src/cache/twoLayerCache";
-import { PassThroughCache } from "../../shared/src/cache/passThroughCache";
+import { EventEmitter } from "@shared/events/emitter";
+import { countCacheReads, flushMetricsAfter, METRICS_NAMESPACE, publishEmfMetrics, emfCacheCounter } from "@shared/observability/emfMetrics";
+import { TwoLayerCache } from "@shared/cache/twoLayerCache";
+import { PassThroughCache } from "@shared/cache/passThroughCache";
 
 interface EmfLine {
   _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };

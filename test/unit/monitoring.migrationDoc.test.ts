@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { routes } from "../../shared/src/events/routing";
-import { renderRouteTable, routeBlockOf } from "../../local/src/docs/routeTableDoc";
+import { routes } from "@shared/events/routing";
+import { renderRouteTable, routeBlockOf } from "@local/docs/routeTableDoc";
 
 describe("docs/migration.md", () => {
   const doc = readFileSync("docs/migration.md", "utf8");

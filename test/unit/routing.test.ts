@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { allEventNames, eventSchemas } from "../../shared/src/events/catalogue";
-import { applyRouteOverrides, instantTimings, matchesCondition, routes, routesForEvent, TaskNames, visibilityTimeoutSeconds } from "../../shared/src/events/routing";
-import { schedules, toAwsCron } from "../../shared/src/events/schedules";
-import { capacityFor } from "../../shared/src/events/priority";
-import { taskRegistry } from "../../shared/src/tasks/registry";
+import { allEventNames, eventSchemas } from "@shared/events/catalogue";
+import { applyRouteOverrides, instantTimings, matchesCondition, routes, routesForEvent, TaskNames, visibilityTimeoutSeconds } from "@shared/events/routing";
+import { schedules, toAwsCron } from "@shared/events/schedules";
+import { capacityFor } from "@shared/events/priority";
+import { taskRegistry } from "@shared/tasks/registry";
 
 describe("event catalogue", () => {
   it("names every event {entity}.{action}", () => {

@@ -12,9 +12,9 @@ import { createClient, type Client } from "@libsql/client";
 import { is } from "drizzle-orm";
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import * as schema from "../../shared/src/adapters/libsql/schema";
-import { embeddedMigrations } from "../../shared/src/adapters/libsql/migrations.generated";
-import { applyMigrations } from "../../shared/src/adapters/libsql/migrator";
+import * as schema from "@shared/adapters/libsql/schema";
+import { embeddedMigrations } from "@shared/adapters/libsql/migrations.generated";
+import { applyMigrations } from "@shared/adapters/libsql/migrator";
 
 const tables: SQLiteTable[] = Object.values(schema as Record<string, unknown>).filter((v): v is SQLiteTable => is(v, SQLiteTable));
 

@@ -21,9 +21,9 @@ import {
   loadQuestionFile,
   MIN_QUESTIONS,
   type Question,
-} from "../../bench/search-eval/checkSet";
-import { corpusDir, ManualPages, withoutNumber } from "../../bench/search-eval/manualPages";
-import { contentWords, sharedContentWords, stem } from "../../bench/search-eval/titleWords";
+} from "@bench/search-eval/checkSet";
+import { corpusDir, ManualPages, withoutNumber } from "@bench/search-eval/manualPages";
+import { contentWords, sharedContentWords, stem } from "@bench/search-eval/titleWords";
 
 describe("the committed question set", () => {
   const data = loadQuestionFile();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildSeedModelFile, shippedSeedModel } from "../../shared/src/app/seedModel";
-import { deserialize, labelsFingerprint, predict } from "../../shared/src/domain/classifier";
-import { seedExamples } from "../../shared/src/domain/taxonomySeed";
+import { buildSeedModelFile, shippedSeedModel } from "@shared/app/seedModel";
+import { deserialize, labelsFingerprint, predict } from "@shared/domain/classifier";
+import { seedExamples } from "@shared/domain/taxonomySeed";
 
 describe("the shipped seed model (shared/data/seed-model.json)", () => {
   it("is what training on the current seed corpus with the current trainer produces (run `npm run train-seed` if not)", async () => {

@@ -5,8 +5,8 @@
  * all derived from the same list, so documentation cannot drift from code.
  */
 import * as z from "zod";
-import type { AppContext } from "../../../shared/src/app/context";
-import type { Principal } from "../../../shared/src/security/principal";
+import type { AppContext } from "@shared/app/context";
+import type { Principal } from "@shared/security/principal";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

@@ -8,7 +8,7 @@
  * life, which suits connection strings but not a rotated key). Comparison is
  * constant-time. Any failure to read the key denies the request (fail closed).
  */
-import { sameSecret } from "../../../shared/src/security/constantTime";
+import { sameSecret } from "@shared/security/constantTime";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult } from "aws-lambda";
 

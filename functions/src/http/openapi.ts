@@ -1,6 +1,6 @@
 /** `/openapi.json`, generated from the route list and its zod schemas. */
 import * as z from "zod";
-import { accessOf } from "../../../shared/src/security/routePolicy";
+import { accessOf } from "@shared/security/routePolicy";
 import type { ApiRoute } from "./apiRoute";
 
 type JsonSchema = Record<string, unknown>;

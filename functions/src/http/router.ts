@@ -9,14 +9,14 @@ import httpRouterHandler from "@middy/http-router";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { ZodError } from "zod";
 import type * as z from "zod";
-import { HttpError } from "../../../shared/src/errors";
-import { safeCorrelationId } from "../../../shared/src/observability/correlationId";
-import { logger } from "../../../shared/src/observability/logger";
-import type { AppContext } from "../../../shared/src/app/context";
+import { HttpError } from "@shared/errors";
+import { safeCorrelationId } from "@shared/observability/correlationId";
+import { logger } from "@shared/observability/logger";
+import type { AppContext } from "@shared/app/context";
 import type { ApiRoute } from "./apiRoute";
-import type { AppConfig } from "../../../shared/src/config";
-import { accessOf } from "../../../shared/src/security/routePolicy";
-import { ANONYMOUS, loadKeyRing, principalOf, type KeyRing } from "../../../shared/src/security/principal";
+import type { AppConfig } from "@shared/config";
+import { accessOf } from "@shared/security/routePolicy";
+import { ANONYMOUS, loadKeyRing, principalOf, type KeyRing } from "@shared/security/principal";
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResultV2>;
 

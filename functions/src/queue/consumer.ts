@@ -6,12 +6,12 @@
 import middy from "@middy/core";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { routeFor, TaskNames, type TaskName } from "../../../shared/src/events/routing";
-import { taskFor } from "../../../shared/src/tasks/registry";
-import { createSqsConsumer, type SqsHandler } from "../../../shared/src/tasks/sqsConsumer";
+import { routeFor, TaskNames, type TaskName } from "@shared/events/routing";
+import { taskFor } from "@shared/tasks/registry";
+import { createSqsConsumer, type SqsHandler } from "@shared/tasks/sqsConsumer";
 import { getApp } from "../compose";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { flushDegradedAfter, lambdaMetrics } from "../../../shared/src/observability/emfMetrics";
+import { flushDegradedAfter, lambdaMetrics } from "@shared/observability/emfMetrics";
 
 const taskName = process.env.TASK_NAME as TaskName;
 let consumer: SqsHandler | undefined;

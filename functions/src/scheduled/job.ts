@@ -1,9 +1,9 @@
 /** Lambda entry: EventBridge Scheduler invokes it with `{ "job": "<name>" }`. */
 import middy from "@middy/core";
-import { JobNames, type JobName } from "../../../shared/src/events/schedules";
-import { runJob } from "../../../shared/src/jobs/registry";
+import { JobNames, type JobName } from "@shared/events/schedules";
+import { runJob } from "@shared/jobs/registry";
 import { getApp } from "../compose";
-import { flushMetricsAfter } from "../../../shared/src/observability/emfMetrics";
+import { flushMetricsAfter } from "@shared/observability/emfMetrics";
 
 export interface JobInput {
   job: string;

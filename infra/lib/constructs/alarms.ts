@@ -10,7 +10,7 @@ import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
-import { ALL_DEGRADED_MODES } from "../../../shared/src/observability/degradedModes";
+import { ALL_DEGRADED_MODES } from "@shared/observability/degradedModes";
 import { DEGRADED_ALARMS, FUNCTION_ERROR_RATE_PERCENT } from "../alarm-thresholds";
 import { degradedMetric, lambdaMetric, queueDepth, queueOldestAge, type MonitoredFunction, type MonitoredQueue } from "./metrics";
 

@@ -17,7 +17,7 @@ import { SERVICE_NAME } from "../config";
 import { entries } from "../paths";
 import { AppFunction, LAZY_MODULES } from "./app-function";
 import type { Network } from "./network";
-import { PUBLIC_ROUTES, USER_ROUTES } from "../../../shared/src/security/routePolicy";
+import { PUBLIC_ROUTES, USER_ROUTES } from "@shared/security/routePolicy";
 
 /** Who may call what: the one list the local server reads too (shared/src/security/routePolicy.ts). */
 export { PUBLIC_ROUTES, USER_ROUTES };

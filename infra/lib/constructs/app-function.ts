@@ -13,7 +13,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-n
 import * as logs from "aws-cdk-lib/aws-logs";
 import path from "node:path";
 import { Construct } from "constructs";
-import { SANDBOX_BUNDLE_FILE } from "../../../shared/src/ingest/sandbox";
+import { SANDBOX_BUNDLE_FILE } from "@shared/ingest/sandbox";
 import { lockFile, repoRoot } from "../paths";
 
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;

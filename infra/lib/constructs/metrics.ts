@@ -5,7 +5,7 @@
  */
 import { Duration } from "aws-cdk-lib";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
-import { ALL_DEGRADED_MODES, DEGRADED_METRIC, type DegradedMode } from "../../../shared/src/observability/degradedModes";
+import { ALL_DEGRADED_MODES, DEGRADED_METRIC, type DegradedMode } from "@shared/observability/degradedModes";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../config";
 
 export interface MonitoredQueue {

@@ -2,7 +2,7 @@
 import { Duration, Validations } from "aws-cdk-lib";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { DEAD_LETTER_RETENTION_SECONDS } from "../../../shared/src/adapters/sqs/queueAttributes";
+import { DEAD_LETTER_RETENTION_SECONDS } from "@shared/adapters/sqs/queueAttributes";
 
 /** Dead letters are kept as long as SQS allows, so nothing expires before someone looks. */
 export const DEAD_LETTER_RETENTION = Duration.seconds(DEAD_LETTER_RETENTION_SECONDS);

@@ -11,7 +11,7 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { Construct } from "constructs";
-import { schedules, toAwsCron, type Schedule } from "../../../shared/src/events/schedules";
+import { schedules, toAwsCron, type Schedule } from "@shared/events/schedules";
 import { entries } from "../paths";
 import { AppFunction } from "./app-function";
 import type { Network } from "./network";

@@ -11,8 +11,8 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { capacityFor } from "../../../shared/src/events/priority";
-import { dlqName, queueName, type Route } from "../../../shared/src/events/routing";
+import { capacityFor } from "@shared/events/priority";
+import { dlqName, queueName, type Route } from "@shared/events/routing";
 import { eventPatternFor } from "../event-pattern";
 import { entries } from "../paths";
 import { capabilitiesOf } from "../task-capabilities";
@@ -20,7 +20,7 @@ import { AppFunction, LAZY_MODULES } from "./app-function";
 import type { Network } from "./network";
 import { allowEmbeddingModel } from "./permissions";
 import { deadLetterQueue } from "./queues";
-import { taskQueueSettings } from "../../../shared/src/adapters/sqs/queueAttributes";
+import { taskQueueSettings } from "@shared/adapters/sqs/queueAttributes";
 
 /** How long EventBridge keeps retrying delivery to a queue before the event goes to the delivery DLQ. */
 export const TARGET_MAX_EVENT_AGE = Duration.hours(2);

@@ -5,20 +5,20 @@
  * Prometheus `/metrics`, the `/dashboard` page, and the periodic store line.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import type { AppContext } from "../../../shared/src/app/context";
-import type { Topology } from "../../../shared/src/adapters/sqs/queueTopology";
-import type { PollerStats } from "../../../shared/src/adapters/local/poller";
-import { closeRedisClient, newRedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import { installHistorySink } from "../../../shared/src/observability/redisHistory";
-import { fauxqsOldestAges } from "../../../shared/src/observability/queueFigures";
-import { PrometheusMetrics } from "../../../shared/src/observability/prometheus";
-import { startStoreStatsLog } from "../../../shared/src/observability/dbStatsLog";
-import { newProcessId, readWorkerReports, startWorkerReports, workersKey } from "../../../shared/src/observability/workerRegistry";
-import type { RuntimeView } from "../../../shared/src/observability/runtime";
+import type { AppContext } from "@shared/app/context";
+import type { Topology } from "@shared/adapters/sqs/queueTopology";
+import type { PollerStats } from "@shared/adapters/local/poller";
+import { closeRedisClient, newRedisClient } from "@shared/adapters/redis/redisClient";
+import { installHistorySink } from "@shared/observability/redisHistory";
+import { fauxqsOldestAges } from "@shared/observability/queueFigures";
+import { PrometheusMetrics } from "@shared/observability/prometheus";
+import { startStoreStatsLog } from "@shared/observability/dbStatsLog";
+import { newProcessId, readWorkerReports, startWorkerReports, workersKey } from "@shared/observability/workerRegistry";
+import type { RuntimeView } from "@shared/observability/runtime";
 import type { ExtraRoute } from "../httpServer";
 import { dashboardRoute, metricsRoute } from "./routes";
 import { pagesRoute } from "../pages/routes";
-import { SeriesSampler } from "../../../shared/src/app/monitoringSeries";
+import { SeriesSampler } from "@shared/app/monitoringSeries";
 
 export interface LocalMonitoringOptions {
   app: AppContext;

@@ -9,11 +9,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type http from "node:http";
-import type { PrometheusMetrics } from "../../../shared/src/observability/prometheus";
-import { logger } from "../../../shared/src/observability/logger";
-import { errorMessage } from "../../../shared/src/errors";
+import type { PrometheusMetrics } from "@shared/observability/prometheus";
+import { logger } from "@shared/observability/logger";
+import { errorMessage } from "@shared/errors";
 import type { ExtraRoute } from "../httpServer";
-import { sameSecret } from "../../../shared/src/security/constantTime";
+import { sameSecret } from "@shared/security/constantTime";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -4,11 +4,11 @@
  * fails when the committed file differs.
  */
 import * as z from "zod";
-import { allEventNames, eventSchemas } from "../../../shared/src/events/catalogue";
-import { routes } from "../../../shared/src/events/routing";
-import { priorityName } from "../../../shared/src/events/priority";
-import { capacityFor } from "../../../shared/src/events/priority";
-import { schedules, toAwsCron } from "../../../shared/src/events/schedules";
+import { allEventNames, eventSchemas } from "@shared/events/catalogue";
+import { routes } from "@shared/events/routing";
+import { priorityName } from "@shared/events/priority";
+import { capacityFor } from "@shared/events/priority";
+import { schedules, toAwsCron } from "@shared/events/schedules";
 
 /** Who emits each event (kept here, next to the rendering, because producers are code paths, not data). */
 const producers: Record<string, string> = {

@@ -3,8 +3,8 @@
  * `routes:begin`/`routes:end` markers): `npm run docs` writes it, a test checks
  * the file still carries it.
  */
-import { dlqName, queueName, routes } from "../../../shared/src/events/routing";
-import { priorityName } from "../../../shared/src/events/priority";
+import { dlqName, queueName, routes } from "@shared/events/routing";
+import { priorityName } from "@shared/events/priority";
 
 export function renderRouteTable(): string {
   const lines = [

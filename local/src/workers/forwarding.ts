@@ -12,15 +12,15 @@
  *   so a worker forwards each event it emits (batched per tick) and the API
  *   emits it again with the same id, time and correlation id.
  */
-import type { AppConfig } from "../../../shared/src/config";
-import type { Cache, CacheStats, CacheType, InvalidationRequest, Loader } from "../../../shared/src/ports/cache";
-import { CacheUnavailableError } from "../../../shared/src/ports/cache";
-import type { Affected, ResourceChange, ResultDependency, ResultRegistry } from "../../../shared/src/ports/resultRegistry";
-import type { EmittedEvent, EventEmitter, HistorySink } from "../../../shared/src/events/emitter";
-import { TwoLayerCache } from "../../../shared/src/cache";
-import { createCaching, type Caching } from "../../../shared/src/adapters/cacheFactory";
-import { errorMessage } from "../../../shared/src/errors";
-import type { AppContext } from "../../../shared/src/app/context";
+import type { AppConfig } from "@shared/config";
+import type { Cache, CacheStats, CacheType, InvalidationRequest, Loader } from "@shared/ports/cache";
+import { CacheUnavailableError } from "@shared/ports/cache";
+import type { Affected, ResourceChange, ResultDependency, ResultRegistry } from "@shared/ports/resultRegistry";
+import type { EmittedEvent, EventEmitter, HistorySink } from "@shared/events/emitter";
+import { TwoLayerCache } from "@shared/cache";
+import { createCaching, type Caching } from "@shared/adapters/cacheFactory";
+import { errorMessage } from "@shared/errors";
+import type { AppContext } from "@shared/app/context";
 import type { IpcPeer } from "./ipc";
 
 export const Calls = {

@@ -6,7 +6,7 @@
  * worker that dies never leaves a caller waiting.
  */
 import type { ChildProcess } from "node:child_process";
-import { errorMessage } from "../../../shared/src/errors";
+import { errorMessage } from "@shared/errors";
 
 /** The parent's view of a child (ChildProcess) or a child's view of its parent (`process`). */
 export type IpcChannel = Pick<ChildProcess, "send" | "on" | "off"> | NodeJS.Process;

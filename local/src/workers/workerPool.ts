@@ -16,10 +16,10 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AppContext } from "../../../shared/src/app/context";
-import type { JobName } from "../../../shared/src/events/schedules";
-import type { PooledWorker, WorkerFigures } from "../../../shared/src/observability/runtime";
-import { logger } from "../../../shared/src/observability/logger";
+import type { AppContext } from "@shared/app/context";
+import type { JobName } from "@shared/events/schedules";
+import type { PooledWorker, WorkerFigures } from "@shared/observability/runtime";
+import { logger } from "@shared/observability/logger";
 import { IpcPeer } from "./ipc";
 import { Calls, Notes, serveWorker } from "./forwarding";
 

@@ -6,8 +6,8 @@
  * the benchmarks read these.
  */
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
-import type { PollerStats } from "../../../shared/src/adapters/local/poller";
-import type { WorkerFigures } from "../../../shared/src/observability/runtime";
+import type { PollerStats } from "@shared/adapters/local/poller";
+import type { WorkerFigures } from "@shared/observability/runtime";
 
 
 export const REPORT_INTERVAL_MS = 1_000;

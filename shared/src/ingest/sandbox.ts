@@ -133,7 +133,8 @@ function startChild(heapMb: number): SandboxChild {
 
 function sandboxEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const name of ["PATH", "HOME", "TMPDIR", "LANG", "TZ", "LOG_LEVEL", "VITEST"]) {
+  // TSX_TSCONFIG_PATH: run from source outside the repository (the `alexandria` command), the child finds the path aliases.
+  for (const name of ["PATH", "HOME", "TMPDIR", "LANG", "TZ", "LOG_LEVEL", "VITEST", "TSX_TSCONFIG_PATH"]) {
     if (process.env[name] !== undefined) env[name] = process.env[name];
   }
   return env;

@@ -7,10 +7,10 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeRedisClient, newRedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import type { RedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import { TwoLayerCache } from "../../../shared/src/cache";
-import type { InvalidationRequest } from "../../../shared/src/ports/cache";
+import { closeRedisClient, newRedisClient } from "@shared/adapters/redis/redisClient";
+import type { RedisClient } from "@shared/adapters/redis/redisClient";
+import { TwoLayerCache } from "@shared/cache";
+import type { InvalidationRequest } from "@shared/ports/cache";
 import { dropNamespace, sleep, uniqueNamespace } from "./support";
 import { sharedRedisUrl } from "../../helpers/sharedRedis";
 

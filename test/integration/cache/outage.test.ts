@@ -8,11 +8,11 @@
  * the old generation stamps, which is the hard case.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { closeRedisClient, isRedisReady, newRedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import type { RedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import { CacheKeys, TwoLayerCache } from "../../../shared/src/cache";
-import { CacheUnavailableError } from "../../../shared/src/ports/cache";
-import type { InvalidationRequest } from "../../../shared/src/ports/cache";
+import { closeRedisClient, isRedisReady, newRedisClient } from "@shared/adapters/redis/redisClient";
+import type { RedisClient } from "@shared/adapters/redis/redisClient";
+import { CacheKeys, TwoLayerCache } from "@shared/cache";
+import { CacheUnavailableError } from "@shared/ports/cache";
+import type { InvalidationRequest } from "@shared/ports/cache";
 import { startRedisServer, waitUntil } from "../../helpers/redisServer";
 import type { TestRedisServer } from "../../helpers/redisServer";
 import { sleep, uniqueNamespace } from "./support";

@@ -3,11 +3,11 @@
  * (L1-only processes): the same contract, checked against both.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeRedisClient, newRedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import type { RedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import { MemoryResultRegistry } from "../../../shared/src/cache/results/memoryResultRegistry";
-import { RedisResultRegistry } from "../../../shared/src/cache/results/redisResultRegistry";
-import type { ResultDependency, ResultRegistry } from "../../../shared/src/ports/resultRegistry";
+import { closeRedisClient, newRedisClient } from "@shared/adapters/redis/redisClient";
+import type { RedisClient } from "@shared/adapters/redis/redisClient";
+import { MemoryResultRegistry } from "@shared/cache/results/memoryResultRegistry";
+import { RedisResultRegistry } from "@shared/cache/results/redisResultRegistry";
+import type { ResultDependency, ResultRegistry } from "@shared/ports/resultRegistry";
 import { waitUntil } from "../../helpers/redisServer";
 import { dropNamespace, sleep, uniqueNamespace } from "./support";
 import { sharedRedisUrl } from "../../helpers/sharedRedis";

@@ -3,8 +3,8 @@
  * parallel test files never collide on the shared Redis) and its cleanup.
  */
 import { randomUUID } from "node:crypto";
-import type { RedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import { unlinkMatching } from "../../../shared/src/adapters/redis/scanKeys";
+import type { RedisClient } from "@shared/adapters/redis/redisClient";
+import { unlinkMatching } from "@shared/adapters/redis/scanKeys";
 
 export function uniqueNamespace(): string {
   return `test:${randomUUID().slice(0, 12)}:`;

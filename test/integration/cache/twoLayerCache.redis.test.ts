@@ -3,10 +3,10 @@
  * own ioredis clients stand for two processes (two Lambda containers).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { closeRedisClient, createRedisClient, newRedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import type { RedisClient } from "../../../shared/src/adapters/redis/redisClient";
-import { CacheKeys, TwoLayerCache } from "../../../shared/src/cache";
-import { CacheUnavailableError } from "../../../shared/src/ports/cache";
+import { closeRedisClient, createRedisClient, newRedisClient } from "@shared/adapters/redis/redisClient";
+import type { RedisClient } from "@shared/adapters/redis/redisClient";
+import { CacheKeys, TwoLayerCache } from "@shared/cache";
+import { CacheUnavailableError } from "@shared/ports/cache";
 import { deferred, dropNamespace, sleep, uniqueNamespace } from "./support";
 import { waitUntil } from "../../helpers/redisServer";
 import { sharedRedisUrl } from "../../helpers/sharedRedis";

@@ -12,9 +12,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
-import { instantTimings } from "../../../shared/src/events/routing";
-import { computeQuality } from "../../../shared/src/domain/quality";
-import { splitPassages, textsForMeaning } from "../../../shared/src/domain/passages";
+import { instantTimings } from "@shared/events/routing";
+import { computeQuality } from "@shared/domain/quality";
+import { splitPassages, textsForMeaning } from "@shared/domain/passages";
 import { resourceStatus, untilCurrent } from "../../helpers/resourceStatus";
 import { lastLedgerId, readLedger } from "../../helpers/taskLedger";
 import { countEmbeddings, type CountingEmbedder } from "../../helpers/countingEmbedder";

@@ -11,8 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
 import { startLocalServer, type LocalServer } from "../../helpers/localServer";
-import { instantTimings } from "../../../shared/src/events/routing";
-import { activeModel } from "../../../shared/src/app/classifierModels";
+import { instantTimings } from "@shared/events/routing";
+import { activeModel } from "@shared/app/classifierModels";
 import { readLedger, type LedgerRow } from "../../helpers/taskLedger";
 
 const SLOW_MS = 6_000;

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
-import { instantTimings, routeFor, routes } from "../../../shared/src/events/routing";
+import { instantTimings, routeFor, routes } from "@shared/events/routing";
 
 const UPDATES = 20;
 const REQUIREMENT_MS = 5_000;

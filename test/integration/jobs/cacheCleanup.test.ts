@@ -1,11 +1,11 @@
 /** Cache cleanup: the cache's own cleanup when it has one, and the store's growing bookkeeping. */
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobRuns, outbox, resourceStats, taskRuns } from "../../../shared/src/adapters/libsql/schema";
-import type { AppContext } from "../../../shared/src/app/context";
-import type { Cache } from "../../../shared/src/ports/cache";
-import { createCacheCleanupJob } from "../../../shared/src/jobs/cacheCleanup";
-import { runJob } from "../../../shared/src/jobs/registry";
+import { jobRuns, outbox, resourceStats, taskRuns } from "@shared/adapters/libsql/schema";
+import type { AppContext } from "@shared/app/context";
+import type { Cache } from "@shared/ports/cache";
+import { createCacheCleanupJob } from "@shared/jobs/cacheCleanup";
+import { runJob } from "@shared/jobs/registry";
 import { startTestStack, type TestStack } from "../../helpers/stack";
 import { insertResource } from "./support";
 

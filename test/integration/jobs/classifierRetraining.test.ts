@@ -6,11 +6,11 @@
  */
 import { asc } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classifierModels } from "../../../shared/src/adapters/libsql/schema";
-import { activeModel } from "../../../shared/src/app/classifierModels";
-import { seedExamples } from "../../../shared/src/domain/taxonomySeed";
-import { TAXONOMY } from "../../../shared/src/domain/taxonomy";
-import { runJob } from "../../../shared/src/jobs/registry";
+import { classifierModels } from "@shared/adapters/libsql/schema";
+import { activeModel } from "@shared/app/classifierModels";
+import { seedExamples } from "@shared/domain/taxonomySeed";
+import { TAXONOMY } from "@shared/domain/taxonomy";
+import { runJob } from "@shared/jobs/registry";
 import { api, startTestStack, type TestStack } from "../../helpers/stack";
 import { insertResource, outboxEvents } from "./support";
 

@@ -5,10 +5,10 @@
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { qualitySnapshots } from "../../../shared/src/adapters/libsql/schema";
-import { QUALITY_DIMENSIONS } from "../../../shared/src/domain/quality";
-import { createQualityDegradationJob } from "../../../shared/src/jobs/qualityDegradation";
-import { runJob } from "../../../shared/src/jobs/registry";
+import { qualitySnapshots } from "@shared/adapters/libsql/schema";
+import { QUALITY_DIMENSIONS } from "@shared/domain/quality";
+import { createQualityDegradationJob } from "@shared/jobs/qualityDegradation";
+import { runJob } from "@shared/jobs/registry";
 import { startTestStack, type TestStack } from "../../helpers/stack";
 import { flagsOf, insertResource, outboxEvents, setResource } from "./support";
 

@@ -6,10 +6,10 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resources, taskRuns } from "../../../shared/src/adapters/libsql/schema";
-import type { TaskName } from "../../../shared/src/events/routing";
-import { createReconcilerJob } from "../../../shared/src/jobs/reconciler";
-import { runJob } from "../../../shared/src/jobs/registry";
+import { resources, taskRuns } from "@shared/adapters/libsql/schema";
+import type { TaskName } from "@shared/events/routing";
+import { createReconcilerJob } from "@shared/jobs/reconciler";
+import { runJob } from "@shared/jobs/registry";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
 import { insertResource, outboxEvents } from "./support";
 import { resourceStatus } from "../../helpers/resourceStatus";

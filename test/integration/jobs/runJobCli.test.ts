@@ -11,10 +11,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resources } from "../../../shared/src/adapters/libsql/schema";
-import { Store } from "../../../shared/src/adapters/libsql/store";
-import { instantTimings } from "../../../shared/src/events/routing";
-import type { AppContext } from "../../../shared/src/app/context";
+import { resources } from "@shared/adapters/libsql/schema";
+import { Store } from "@shared/adapters/libsql/store";
+import { instantTimings } from "@shared/events/routing";
+import type { AppContext } from "@shared/app/context";
 import { insertResource } from "./support";
 
 const run = promisify(execFile);

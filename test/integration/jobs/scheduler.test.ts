@@ -5,9 +5,9 @@
  */
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobRuns } from "../../../shared/src/adapters/libsql/schema";
-import { JobNames, type JobName, type Schedule } from "../../../shared/src/events/schedules";
-import { startScheduler } from "../../../local/src/scheduler";
+import { jobRuns } from "@shared/adapters/libsql/schema";
+import { JobNames, type JobName, type Schedule } from "@shared/events/schedules";
+import { startScheduler } from "@local/scheduler";
 import { startTestStack, waitFor, type TestStack } from "../../helpers/stack";
 
 let stack: TestStack;

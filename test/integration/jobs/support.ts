@@ -1,8 +1,8 @@
 /** Rows written straight into the store, for jobs that read what tasks would have left there. */
 import { eq, sql } from "drizzle-orm";
-import { outbox, qualityFlags, resources } from "../../../shared/src/adapters/libsql/schema";
-import { newId, sha256 } from "../../../shared/src/util/ids";
-import type { AppContext } from "../../../shared/src/app/context";
+import { outbox, qualityFlags, resources } from "@shared/adapters/libsql/schema";
+import { newId, sha256 } from "@shared/util/ids";
+import type { AppContext } from "@shared/app/context";
 
 export type ResourceRow = typeof resources.$inferInsert;
 

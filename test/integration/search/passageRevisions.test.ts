@@ -6,8 +6,8 @@
  * update, uncached and through the API (cached).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { searchUncached, type SearchMode } from "../../../shared/src/app/search";
-import { instantTimings } from "../../../shared/src/events/routing";
+import { searchUncached, type SearchMode } from "@shared/app/search";
+import { instantTimings } from "@shared/events/routing";
 import { api, startTestStack, waitFor, type TestStack } from "../../helpers/stack";
 
 let stack: TestStack;

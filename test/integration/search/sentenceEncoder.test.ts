@@ -7,8 +7,8 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSentenceEncoder, SENTENCE_ENCODER_DIMENSIONS } from "../../../shared/src/adapters/embedders/sentenceEncoder";
-import { cosine } from "../../../shared/src/domain/ranking";
+import { createSentenceEncoder, SENTENCE_ENCODER_DIMENSIONS } from "@shared/adapters/embedders/sentenceEncoder";
+import { cosine } from "@shared/domain/ranking";
 import { repoRoot } from "../../helpers/processes";
 
 const encoder = createSentenceEncoder();

@@ -15,7 +15,7 @@ import path from "node:path";
 import { createClient } from "@libsql/client";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { Store } from "../../../shared/src/adapters/libsql/store";
+import { Store } from "@shared/adapters/libsql/store";
 import { killAllProcesses, spawnTs } from "../../helpers/processes";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "alexandria-busy-begin-"));

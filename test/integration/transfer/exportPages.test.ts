@@ -13,7 +13,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startTestStack, type TestStack } from "../../helpers/stack";
-import { envelopeBytes } from "../../../shared/src/app/libraryTransfer";
+import { envelopeBytes } from "@shared/app/libraryTransfer";
 
 const KEY = "export-pages-key";
 const auth = { "x-api-key": KEY };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { errorClassOf } from "../../../shared/src/app/stageRuns";
-import { PermanentError } from "../../../shared/src/errors";
+import { errorClassOf } from "@shared/app/stageRuns";
+import { PermanentError } from "@shared/errors";
 
 describe("errorClassOf (the class a stage's last error shows)", () => {
   it("reads the class from the stack a ledger row keeps", () => {

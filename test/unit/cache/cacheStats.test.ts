@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StatsRecorder, parseStatsHash, summarizeStats } from "../../../shared/src/cache/cacheStats";
+import { StatsRecorder, parseStatsHash, summarizeStats } from "@shared/cache/cacheStats";
 
 describe("cache statistics", () => {
   it("computes rates and totals from per-type counters", () => {

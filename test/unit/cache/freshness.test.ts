@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeStored, encodeStored, judge, newStamp, normalizeTags, parsePatternLogMember } from "../../../shared/src/cache/freshness";
-import type { Snapshot } from "../../../shared/src/cache/freshness";
+import { decodeStored, encodeStored, judge, newStamp, normalizeTags, parsePatternLogMember } from "@shared/cache/freshness";
+import type { Snapshot } from "@shared/cache/freshness";
 
 const snapshot = (stamps: Array<string | null>, sequence = 0): Snapshot => ({ stamps, sequence, tick: 1, sentAtMs: 0 });
 

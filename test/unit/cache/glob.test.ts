@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeGlob, globMatches, literalPrefix } from "../../../shared/src/cache/glob";
+import { escapeGlob, globMatches, literalPrefix } from "@shared/cache/glob";
 
 describe("globMatches (Redis glob semantics)", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planCovers, planInvalidation } from "../../../shared/src/cache/invalidationPlan";
+import { planCovers, planInvalidation } from "@shared/cache/invalidationPlan";
 
 describe("planInvalidation", () => {
   it("turns `<type>:*` into an O(1) type generation bump, not a logged pattern", () => {

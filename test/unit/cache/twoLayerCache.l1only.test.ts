@@ -2,7 +2,7 @@
  * TwoLayerCache without Redis: L1 only, one process.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { TwoLayerCache } from "../../../shared/src/cache";
+import { TwoLayerCache } from "@shared/cache";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalKey, clusterAuthors, formatName, isSamePerson, parseName } from "../../../shared/src/domain/authorNames";
+import { canonicalKey, clusterAuthors, formatName, isSamePerson, parseName } from "@shared/domain/authorNames";
 
 describe("parseName", () => {
   it.each([

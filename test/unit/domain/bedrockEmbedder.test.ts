@@ -11,11 +11,11 @@ import {
   createBedrockEmbedder,
   truncateForTitan,
   TITAN_V2_MODEL_ID,
-} from "../../../shared/src/adapters/embedders/bedrockEmbedder";
-import type { InvokeModelSend } from "../../../shared/src/adapters/embedders/bedrockEmbedder";
-import { createEmbedder } from "../../../shared/src/adapters/embedders";
-import { PermanentError, TransientError } from "../../../shared/src/errors";
-import { emptyTextVector, l2Norm } from "../../../shared/src/domain/vectors";
+} from "@shared/adapters/embedders/bedrockEmbedder";
+import type { InvokeModelSend } from "@shared/adapters/embedders/bedrockEmbedder";
+import { createEmbedder } from "@shared/adapters/embedders";
+import { PermanentError, TransientError } from "@shared/errors";
+import { emptyTextVector, l2Norm } from "@shared/domain/vectors";
 
 /**
  * BOUNDARY MOCK: Bedrock cannot be reached from here (no AWS account), so the

@@ -9,10 +9,10 @@ import {
   probabilities,
   serialize,
   train,
-} from "../../../shared/src/domain/classifier";
-import type { LabelledExample } from "../../../shared/src/domain/classifier";
-import { seedExamples } from "../../../shared/src/domain/taxonomySeed";
-import { CATEGORY_IDS } from "../../../shared/src/domain/taxonomy";
+} from "@shared/domain/classifier";
+import type { LabelledExample } from "@shared/domain/classifier";
+import { seedExamples } from "@shared/domain/taxonomySeed";
+import { CATEGORY_IDS } from "@shared/domain/taxonomy";
 import { seededRandom } from "../../helpers/seededRandom";
 
 const corpus = await seedExamples();

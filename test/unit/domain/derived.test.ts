@@ -1,6 +1,6 @@
 /** The derived-data table's rules without a store: what is behind, and each stage's state. */
 import { describe, expect, it } from "vitest";
-import { behindData, behindSql, DERIVED_NAMES, stagesOf, type FreshnessRow } from "../../../shared/src/domain/derived";
+import { behindData, behindSql, DERIVED_NAMES, stagesOf, type FreshnessRow } from "@shared/domain/derived";
 
 function row(patch: Partial<FreshnessRow> = {}): FreshnessRow {
   return {

@@ -5,9 +5,9 @@
  * threshold. A threshold moved far either way fails one of the floors.
  */
 import { describe, expect, it } from "vitest";
-import { bandKeys, bestMatch, DUPLICATE_THRESHOLD, estimatedSimilarity, exactSimilarity, fingerprintOf } from "../../../shared/src/domain/fingerprint";
-import { buildLabelledSet } from "../../../bench/duplicates/labelledSet";
-import { evaluateDuplicates } from "../../../bench/duplicates/evaluate";
+import { bandKeys, bestMatch, DUPLICATE_THRESHOLD, estimatedSimilarity, exactSimilarity, fingerprintOf } from "@shared/domain/fingerprint";
+import { buildLabelledSet } from "@bench/duplicates/labelledSet";
+import { evaluateDuplicates } from "@bench/duplicates/evaluate";
 import { seededRandom } from "../../helpers/seededRandom";
 
 const words = (n: number, seed: number) => {

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createLocalEmbedder, embedLexically, LOCAL_EMBEDDER_ID } from "../../../shared/src/adapters/embedders/localEmbedder";
-import { cosineSimilarity, emptyTextVector, l2Norm } from "../../../shared/src/domain/vectors";
-import { hash32 } from "../../../shared/src/util/hash32";
+import { createLocalEmbedder, embedLexically, LOCAL_EMBEDDER_ID } from "@shared/adapters/embedders/localEmbedder";
+import { cosineSimilarity, emptyTextVector, l2Norm } from "@shared/domain/vectors";
+import { hash32 } from "@shared/util/hash32";
 
 const readme = (pkg: string): string => readFileSync(new URL(`../../../node_modules/${pkg}/README.md`, import.meta.url), "utf8");
 

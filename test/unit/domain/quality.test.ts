@@ -16,8 +16,8 @@ import {
   provenance,
   readability,
   structure,
-} from "../../../shared/src/domain/quality";
-import type { QualityInput } from "../../../shared/src/domain/quality";
+} from "@shared/domain/quality";
+import type { QualityInput } from "@shared/domain/quality";
 
 const readme = (pkg: string): string => readFileSync(new URL(`../../../node_modules/${pkg}/README.md`, import.meta.url), "utf8");
 const urlsIn = (text: string): number => (text.match(/https?:\/\/\S+/g) ?? []).length;

@@ -4,10 +4,10 @@ import {
   interactionWeight,
   rankCandidates,
   INTERACTION_WEIGHTS,
-} from "../../../shared/src/domain/recommendations";
-import type { Interaction } from "../../../shared/src/domain/recommendations";
-import { embedLexically } from "../../../shared/src/adapters/embedders/localEmbedder";
-import { cosineSimilarity, l2Norm } from "../../../shared/src/domain/vectors";
+} from "@shared/domain/recommendations";
+import type { Interaction } from "@shared/domain/recommendations";
+import { embedLexically } from "@shared/adapters/embedders/localEmbedder";
+import { cosineSimilarity, l2Norm } from "@shared/domain/vectors";
 
 const now = new Date("2025-06-30T12:00:00Z");
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);

@@ -9,7 +9,7 @@ import {
   robustSummary,
   robustZScore,
   robustZScores,
-} from "../../../shared/src/domain/stats";
+} from "@shared/domain/stats";
 
 describe("robust statistics", () => {
   it("median of odd and even samples, ignoring order and non-finite values", () => {

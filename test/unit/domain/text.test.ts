@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { foldAccents, lightStem, tokenize } from "../../../shared/src/domain/text";
-import { cosineSimilarity, emptyTextVector, l2Norm, l2NormalizeInPlace } from "../../../shared/src/domain/vectors";
+import { foldAccents, lightStem, tokenize } from "@shared/domain/text";
+import { cosineSimilarity, emptyTextVector, l2Norm, l2NormalizeInPlace } from "@shared/domain/vectors";
 
 describe("tokenize", () => {
   it("lowercases and keeps Unicode letters and digits only", () => {

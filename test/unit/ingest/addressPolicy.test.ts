@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { classifyAddress } from "../../../shared/src/ingest/addressPolicy";
+import { classifyAddress } from "@shared/ingest/addressPolicy";
 
 describe("classifyAddress", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAuthorList } from "../../../shared/src/ingest/authors";
+import { parseAuthorList } from "@shared/ingest/authors";
 
 describe("parseAuthorList", () => {
   it.each([

@@ -5,7 +5,7 @@ import {
   extractCitations,
   normaliseUrl,
   trimTrailingPunctuation,
-} from "../../../shared/src/ingest/citations";
+} from "@shared/ingest/citations";
 
 const values = (text: string, links?: string[]): string[] =>
   extractCitations(text, links).map((citation) => `${citation.kind}:${citation.value}`);

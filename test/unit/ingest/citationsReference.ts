@@ -3,7 +3,7 @@
  * property test checks the linear-time extractor against it on small texts.
  * Kept deliberately naive — do not optimise it.
  */
-import { citationKeysForUrl, normaliseArxivId, type Citation } from "../../../shared/src/ingest/citations";
+import { citationKeysForUrl, normaliseArxivId, type Citation } from "@shared/ingest/citations";
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`{}|\\^[\]]+/gi;
 const DOI_PATTERN = /(?:\bdoi:\s*)?\b(10\.\d{4,9}\/[^\s"'<>]+)/gi;

@@ -4,7 +4,7 @@ import {
   extractCitations,
   MAX_CITATIONS_PER_DOCUMENT,
   trimTrailingPunctuation,
-} from "../../../shared/src/ingest/citations";
+} from "@shared/ingest/citations";
 import { referenceExtractCitations, referenceTrim } from "./citationsReference";
 
 // Pieces that make the extractor's edge cases likely in short random texts.

@@ -8,9 +8,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { PermanentError } from "../../../shared/src/errors";
-import { UnparseableContentError, UnsupportedContentError } from "../../../shared/src/ingest/errors";
-import { extractDocument, type ExtractedDocument } from "../../../shared/src/ingest/extract";
+import { PermanentError } from "@shared/errors";
+import { UnparseableContentError, UnsupportedContentError } from "@shared/ingest/errors";
+import { extractDocument, type ExtractedDocument } from "@shared/ingest/extract";
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/ingest");
 

@@ -8,11 +8,11 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../shared/src/config";
-import { DocumentTooComplexError } from "../../../shared/src/ingest/errors";
-import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "../../../shared/src/ingest/extractionLimits";
-import { extractInProcess, extractUntrusted } from "../../../shared/src/ingest/isolation";
-import { sharedEnvironment } from "../../../infra/lib/function-environment";
+import { loadConfig } from "@shared/config";
+import { DocumentTooComplexError } from "@shared/ingest/errors";
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "@shared/ingest/extractionLimits";
+import { extractInProcess, extractUntrusted } from "@shared/ingest/isolation";
+import { sharedEnvironment } from "@infra/lib/function-environment";
 import { buildPdf, pdfBomb, textPage } from "../../helpers/hostileDocuments";
 
 const limits = (overrides: Partial<ExtractionLimits>): ExtractionLimits => ({ ...DEFAULT_EXTRACTION_LIMITS, ...overrides });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decodeText } from "../../../shared/src/ingest/decode";
-import { detectLanguage, languageFromTag } from "../../../shared/src/ingest/language";
-import { collapseWhitespace, normaliseText } from "../../../shared/src/ingest/text";
+import { decodeText } from "@shared/ingest/decode";
+import { detectLanguage, languageFromTag } from "@shared/ingest/language";
+import { collapseWhitespace, normaliseText } from "@shared/ingest/text";
 
 describe("detectLanguage", () => {
   it.each([

@@ -10,7 +10,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PermanentError, TransientError } from "../../../shared/src/errors";
+import { PermanentError, TransientError } from "@shared/errors";
 import {
   ContentTooLargeError,
   FetchNetworkError,
@@ -20,9 +20,9 @@ import {
   HttpStatusTransientError,
   RedirectError,
   SourceNotFoundError,
-} from "../../../shared/src/ingest/errors";
-import type { FetchPolicy } from "../../../shared/src/ingest/fetchPolicy";
-import { retryAfterSeconds, safeFetch } from "../../../shared/src/ingest/safeFetch";
+} from "@shared/ingest/errors";
+import type { FetchPolicy } from "@shared/ingest/fetchPolicy";
+import { retryAfterSeconds, safeFetch } from "@shared/ingest/safeFetch";
 import { startLocalServer, type LocalServer } from "../../helpers/localServer";
 
 const PAGE = "<!doctype html><title>ok</title><p>Hello from the local server.</p>";

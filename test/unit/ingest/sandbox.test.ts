@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DocumentTooComplexError } from "../../../shared/src/ingest/errors";
-import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "../../../shared/src/ingest/extractionLimits";
-import { extractInSandbox } from "../../../shared/src/ingest/sandbox";
+import { DocumentTooComplexError } from "@shared/ingest/errors";
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "@shared/ingest/extractionLimits";
+import { extractInSandbox } from "@shared/ingest/sandbox";
 import { buildPdf, deeplyNestedHtml, manyAttributesHtml, pdfBomb, textPage } from "../../helpers/hostileDocuments";
 
 const html = (text: string) => ({ bytes: new TextEncoder().encode(text), contentType: "text/html" });

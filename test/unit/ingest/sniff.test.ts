@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { UnsupportedContentError } from "../../../shared/src/ingest/errors";
-import { contentTypeForFileName, looksLikeMarkdown, sniffContentType } from "../../../shared/src/ingest/sniff";
+import { UnsupportedContentError } from "@shared/ingest/errors";
+import { contentTypeForFileName, looksLikeMarkdown, sniffContentType } from "@shared/ingest/sniff";
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/ingest");
 const fixture = async (relative: string): Promise<Uint8Array> => new Uint8Array(await readFile(path.join(FIXTURES, relative)));

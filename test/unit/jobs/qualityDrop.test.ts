@@ -1,6 +1,6 @@
 /** The degradation rule: a drop of at least 0.15 points or at least 20 % of the previous score. */
 import { describe, expect, it } from "vitest";
-import { qualityDrop } from "../../../shared/src/jobs/qualityDegradation";
+import { qualityDrop } from "@shared/jobs/qualityDegradation";
 
 describe("qualityDrop", () => {
   it.each([

@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findQualityOutliers, type OutlierInput } from "../../../shared/src/jobs/qualityOutliers";
-import { QUALITY_DIMENSIONS } from "../../../shared/src/domain/quality";
+import { findQualityOutliers, type OutlierInput } from "@shared/jobs/qualityOutliers";
+import { QUALITY_DIMENSIONS } from "@shared/domain/quality";
 
 /** Resources identical on every dimension but `readability`. */
 function withReadability(values: number[]): OutlierInput[] {

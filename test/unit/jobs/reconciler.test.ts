@@ -1,7 +1,7 @@
 /** The reconciler's rules, without a store: what is stale, and when stale counts as lost. */
 import { describe, expect, it } from "vitest";
-import { routes } from "../../../shared/src/events/routing";
-import { graceByDatum, graceMsForRoute, laggingData, staleData, type LagRow } from "../../../shared/src/jobs/reconciler";
+import { routes } from "@shared/events/routing";
+import { graceByDatum, graceMsForRoute, laggingData, staleData, type LagRow } from "@shared/jobs/reconciler";
 
 const T0 = Date.parse("2025-03-01T12:00:00.000Z");
 

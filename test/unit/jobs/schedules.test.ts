@@ -4,7 +4,7 @@
  */
 import { Cron } from "croner";
 import { describe, expect, it } from "vitest";
-import { schedules, type JobName } from "../../../shared/src/events/schedules";
+import { schedules, type JobName } from "@shared/events/schedules";
 
 function nextRuns(job: JobName, n: number, from: string): string[] {
   const entry = schedules.find((s) => s.job === job);
@@ -40,7 +40,7 @@ describe("schedule table under croner", () => {
   });
 
   it("every job in the table has a job definition", async () => {
-    const { jobRegistry } = await import("../../../shared/src/jobs/registry");
+    const { jobRegistry } = await import("@shared/jobs/registry");
     for (const s of schedules) expect(jobRegistry[s.job], s.job).toBeDefined();
   });
 });

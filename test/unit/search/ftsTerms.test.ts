@@ -14,8 +14,8 @@ import { createClient, type Client } from "@libsql/client";
 import { createClient as createWebClient } from "@libsql/client/web";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FTS_TOKENIZE, FtsTerms } from "../../../shared/src/adapters/libsql/ftsTerms";
-import { matchWords, toFtsQuery } from "../../../shared/src/domain/ftsQuery";
+import { FTS_TOKENIZE, FtsTerms } from "@shared/adapters/libsql/ftsTerms";
+import { matchWords, toFtsQuery } from "@shared/domain/ftsQuery";
 import { startLibsqlServerStandIn, type LibsqlServerStandIn } from "../../helpers/libsqlServerStandIn";
 
 const migration = readFileSync(new URL("../../../shared/migrations/0001_search.sql", import.meta.url), "utf8");

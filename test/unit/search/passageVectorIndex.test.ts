@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Store } from "../../../shared/src/adapters/libsql/store";
-import { nearestPassages } from "../../../shared/src/app/passageVectorIndex";
-import { documentSimilarity } from "../../../shared/src/domain/ranking";
+import { Store } from "@shared/adapters/libsql/store";
+import { nearestPassages } from "@shared/app/passageVectorIndex";
+import { documentSimilarity } from "@shared/domain/ranking";
 
 const MODEL = "test-model";
 let dir: string;

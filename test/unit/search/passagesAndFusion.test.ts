@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { headingForMeaning, isHeading, PASSAGE_WORDS, splitPassages, textsForMeaning, TITLE_ORDINAL } from "../../../shared/src/domain/passages";
-import { cosine, documentSimilarity, fuseScores, KEYWORD_WEIGHT, PASSAGES_PER_DOCUMENT } from "../../../shared/src/domain/ranking";
-import { SentencePieceTokenizer } from "../../../shared/src/adapters/embedders/sentenceEncoder/sentencePiece";
+import { headingForMeaning, isHeading, PASSAGE_WORDS, splitPassages, textsForMeaning, TITLE_ORDINAL } from "@shared/domain/passages";
+import { cosine, documentSimilarity, fuseScores, KEYWORD_WEIGHT, PASSAGES_PER_DOCUMENT } from "@shared/domain/ranking";
+import { SentencePieceTokenizer } from "@shared/adapters/embedders/sentenceEncoder/sentencePiece";
 
 describe("passages", () => {
   const text = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { affects, isExpired, parseRecord, pendingPrefix, pendingRecord, recordedRecord } from "../../../shared/src/cache/results/records";
-import type { ResultDependency } from "../../../shared/src/ports/resultRegistry";
+import { affects, isExpired, parseRecord, pendingPrefix, pendingRecord, recordedRecord } from "@shared/cache/results/records";
+import type { ResultDependency } from "@shared/ports/resultRegistry";
 
 const q = [1, 0, 0, 0];
 /** A unit vector whose cosine with q is `c`. */

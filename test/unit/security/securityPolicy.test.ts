@@ -8,13 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { matchSecret, sameSecret } from "../../../shared/src/security/constantTime";
-import { accessOf, PUBLIC_ROUTES, USER_ROUTES } from "../../../shared/src/security/routePolicy";
-import { KeyRing, KeyRingError, loadKeyRing, parseApiKeysEnv, principalOf } from "../../../shared/src/security/principal";
-import { checkRequestOrigin } from "../../../shared/src/security/requestOrigin";
-import { checkListenPolicy, isLoopbackHost } from "../../../shared/src/security/listenPolicy";
-import { isJsonMediaType } from "../../../functions/src/http/router";
-import { apiRoutes } from "../../../functions/src/http/routeList";
+import { matchSecret, sameSecret } from "@shared/security/constantTime";
+import { accessOf, PUBLIC_ROUTES, USER_ROUTES } from "@shared/security/routePolicy";
+import { KeyRing, KeyRingError, loadKeyRing, parseApiKeysEnv, principalOf } from "@shared/security/principal";
+import { checkRequestOrigin } from "@shared/security/requestOrigin";
+import { checkListenPolicy, isLoopbackHost } from "@shared/security/listenPolicy";
+import { isJsonMediaType } from "@functions/http/router";
+import { apiRoutes } from "@functions/http/routeList";
 
 describe("sameSecret / matchSecret", () => {
   it("matches equal secrets only, whatever the lengths, and never an empty one", () => {

@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { ForwardingResultRegistry, packVectors, serveWorker, unpackVectors } from "../../../local/src/workers/forwarding";
-import { IpcPeer, type IpcChannel } from "../../../local/src/workers/ipc";
-import type { AppContext } from "../../../shared/src/app/context";
-import type { ResourceChange } from "../../../shared/src/ports/resultRegistry";
+import { ForwardingResultRegistry, packVectors, serveWorker, unpackVectors } from "@local/workers/forwarding";
+import { IpcPeer, type IpcChannel } from "@local/workers/ipc";
+import type { AppContext } from "@shared/app/context";
+import type { ResourceChange } from "@shared/ports/resultRegistry";
 
 /** Two ends of an IPC channel: what one sends the other receives, through JSON as fork's channel does. */
 function channelPair(): { worker: IpcChannel; api: IpcChannel; wire: string[] } {

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { batchProgress, createBatch } from "../../../../shared/src/app/batches";
+import { batchProgress, createBatch } from "@shared/app/batches";
 import { ok, route } from "../apiRoute";
 import { createResourceBody } from "./resources";
 

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { warmCache } from "../../../../shared/src/app/cacheWarming";
+import { warmCache } from "@shared/app/cacheWarming";
 import { ok, route } from "../apiRoute";
 
 export const cacheAdminRoutes = [

@@ -1,7 +1,7 @@
 /** Manual category labels: the human input classifier retraining learns from. */
 import * as z from "zod";
-import { setManualCategories } from "../../../../shared/src/app/manualCategories";
-import { CATEGORY_IDS, type CategoryId } from "../../../../shared/src/domain/taxonomy";
+import { setManualCategories } from "@shared/app/manualCategories";
+import { CATEGORY_IDS, type CategoryId } from "@shared/domain/taxonomy";
 import { idParams, ok, route } from "../apiRoute";
 
 export const manualCategoriesBody = z

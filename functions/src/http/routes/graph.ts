@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { neighbors } from "../../../../shared/src/app/graph";
+import { neighbors } from "@shared/app/graph";
 import { ok, route } from "../apiRoute";
 
 export const graphRoutes = [

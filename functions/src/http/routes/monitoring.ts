@@ -4,7 +4,7 @@
  * one is configured: they expose payloads, errors and infrastructure names.
  */
 import * as z from "zod";
-import { TaskNames } from "../../../../shared/src/events/routing";
+import { TaskNames } from "@shared/events/routing";
 import {
   cacheHealth,
   cacheStats,
@@ -15,12 +15,12 @@ import {
   recentEvents,
   taskSummary,
   workerStatus,
-} from "../../../../shared/src/app/monitoring";
-import { listDeadLetters, replayDeadLetters } from "../../../../shared/src/app/deadLetters";
-import { monitoringSeries } from "../../../../shared/src/app/monitoringSeries";
-import { degradedStatus } from "../../../../shared/src/app/degradedStatus";
-import { searchIndexStatus } from "../../../../shared/src/app/searchStatus";
-import type { AppContext } from "../../../../shared/src/app/context";
+} from "@shared/app/monitoring";
+import { listDeadLetters, replayDeadLetters } from "@shared/app/deadLetters";
+import { monitoringSeries } from "@shared/app/monitoringSeries";
+import { degradedStatus } from "@shared/app/degradedStatus";
+import { searchIndexStatus } from "@shared/app/searchStatus";
+import type { AppContext } from "@shared/app/context";
 import { ok, route, type ApiRoute } from "../apiRoute";
 
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { reprocessMatching, reprocessResource, STAGE_NAMES } from "../../../../shared/src/app/reprocess";
-import type { StageName } from "../../../../shared/src/domain/derived";
+import { reprocessMatching, reprocessResource, STAGE_NAMES } from "@shared/app/reprocess";
+import type { StageName } from "@shared/domain/derived";
 import { idParams, ok, route } from "../apiRoute";
 
 const stageName = z.enum(STAGE_NAMES as [StageName, ...StageName[]], { error: `stage must be one of ${STAGE_NAMES.join(", ")}` });

@@ -6,9 +6,9 @@ import {
   getStatus,
   listResources,
   updateResource,
-} from "../../../../shared/src/app/resources";
-import { deleteResource } from "../../../../shared/src/app/resourceDeletion";
-import { duplicatesOf } from "../../../../shared/src/app/nearDuplicates";
+} from "@shared/app/resources";
+import { deleteResource } from "@shared/app/resourceDeletion";
+import { duplicatesOf } from "@shared/app/nearDuplicates";
 import { idParams, ok, readById, route } from "../apiRoute";
 
 const MAX_CONTENT_CHARS = 14 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { search } from "../../../../shared/src/app/search";
-import { similarTo } from "../../../../shared/src/app/similar";
+import { search } from "@shared/app/search";
+import { similarTo } from "@shared/app/similar";
 import { idParams, ok, route } from "../apiRoute";
 
 const isoDate = z

@@ -1,6 +1,6 @@
 import { ok, route, type ApiRoute } from "../apiRoute";
 import { openApiDocument } from "../openapi";
-import { logger } from "../../../../shared/src/observability/logger";
+import { logger } from "@shared/observability/logger";
 
 /** Routes about the API itself; `all` is the full list so the document can describe every route. */
 export function systemRoutes(all: () => readonly ApiRoute[]): ApiRoute[] {

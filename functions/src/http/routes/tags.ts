@@ -1,6 +1,6 @@
 /** Tags (issue 18): people's own labels, attached by hand or accepted from the tag model's suggestions. */
 import * as z from "zod";
-import { createTag, decideTag, listTags, setResourceTags, suggestTags, tagsOf } from "../../../../shared/src/app/tags";
+import { createTag, decideTag, listTags, setResourceTags, suggestTags, tagsOf } from "@shared/app/tags";
 import { idParams, ok, readById, route } from "../apiRoute";
 
 const tagName = z

@@ -1,6 +1,6 @@
 /** Export and import of a whole library (docs/export.md): `alexandria export` / `alexandria import`. */
 import * as z from "zod";
-import { EXPORT_PAGE_BYTES, exportPage, importRecords } from "../../../../shared/src/app/libraryTransfer";
+import { EXPORT_PAGE_BYTES, exportPage, importRecords } from "@shared/app/libraryTransfer";
 import { route } from "../apiRoute";
 
 /** Records per POST /import: a batch stays well under the request size limit and answers within seconds. */

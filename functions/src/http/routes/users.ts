@@ -1,9 +1,9 @@
 import * as z from "zod";
-import { recommendationsFor, trackInteraction } from "../../../../shared/src/app/interactions";
-import { INTERACTION_WEIGHTS } from "../../../../shared/src/domain/recommendations";
+import { recommendationsFor, trackInteraction } from "@shared/app/interactions";
+import { INTERACTION_WEIGHTS } from "@shared/domain/recommendations";
 import { ok, route } from "../apiRoute";
-import { HttpError, NotFoundError } from "../../../../shared/src/errors";
-import { USER_ID_PATTERN, type Principal } from "../../../../shared/src/security/principal";
+import { HttpError, NotFoundError } from "@shared/errors";
+import { USER_ID_PATTERN, type Principal } from "@shared/security/principal";
 
 const userId = z.string().trim().min(1).max(200).regex(USER_ID_PATTERN, "userId may contain letters, digits and . _ @ : - only");
 
