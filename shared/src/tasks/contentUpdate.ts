@@ -46,5 +46,5 @@ export async function storeUpdatedContent(ctx: TaskRunContext, extractedFrom: Re
     emit("resource.content_changed", { ...revs, contentHash });
     emit("citations.extracted", { resourceId: id, contentRevision: row.contentRevision, count: doc.citations.length });
     return { status: "succeeded", revision: row.contentRevision, reason: "content update extracted" };
-  }, { outcome: (result) => result });
+  }); // no `outcome`: the ledger row follows the view's invalidation (see ingestion.ts)
 }

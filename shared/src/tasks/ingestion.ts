@@ -117,6 +117,10 @@ async function ingest(event: IngestionEvent, ctx: TaskRunContext): Promise<TaskR
   const authorNames = provided.authors ?? doc.authors;
   const source = provided.source ?? (input.url ? new URL(input.url).hostname : null);
 
+  // No `outcome` option: ingestion's ledger row is written by the runner after `run` returns, i.e. after the
+  // resource's view was invalidated (ingestionTask.run). Inside this transaction it would say "done" while the
+  // cached `pending` view could still be read (test/integration/ingestionOutcomeReads.test.ts). It rides in the
+  // process's next write transaction, so it rarely costs a commit of its own.
   const result = await writeWithEvents(ctx.app, ctx.correlationId, async (tx, emit) => {
     const current = await tx.query.resources.findFirst({ where: eq(resources.id, id) });
     if (!current || current.contentRevision > 0) return { reused: false, skipped: true, revision: current?.contentRevision ?? 0 };
@@ -194,7 +198,7 @@ async function ingest(event: IngestionEvent, ctx: TaskRunContext): Promise<TaskR
     if (authorNames.length > 0) emit("authors.extracted", { resourceId: id, metadataRevision, count: authorNames.length });
     if (reused) emit("embedding.generated", { resourceId: id, contentRevision, reused: true });
     return { reused, skipped: false, revision: contentRevision };
-  }, { outcome: resultOf });
+  });
   if (result.reused) await invalidateForCopiedVector(ctx.app, id, ctx.correlationId);
   return resultOf(result);
 }
