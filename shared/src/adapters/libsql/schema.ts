@@ -277,7 +277,10 @@ export const passages = sqliteTable(
   (t) => [uniqueIndex("passages_resource_idx").on(t.resourceId, t.ordinal)],
 );
 
-/** Small facts about the search index as a whole, e.g. which embedder rankings use (`serving_embedder`). */
+/**
+ * Small facts about the library as a whole: which embedder rankings use (`serving_embedder`), the
+ * tag models' last retraining request and run (`tag_suggestions.requested`, `.trained`: app/tags.ts).
+ */
 export const searchState = sqliteTable("search_state", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
