@@ -8,6 +8,7 @@
  */
 import { sql } from "drizzle-orm";
 import { integer, primaryKey, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { SeriesSample } from "../../observability/runtime";
 
 export const resources = sqliteTable(
   "resources",
@@ -327,6 +328,16 @@ export const schema = {
   fingerprintBands,
 };
 
+
+/**
+ * The dashboard sampler's readings (app/monitoringSeries.ts), one row per sample, kept for the charts'
+ * window: after a restart of the API process the charts continue instead of starting empty (migration 0023).
+ */
+export const monitoringSamples = sqliteTable("monitoring_samples", {
+  /** ISO time of the sample. */
+  t: text("t").primaryKey(),
+  sample: text("sample", { mode: "json" }).$type<SeriesSample>().notNull(),
+});
 
 /** A person's own labels (issue 18): tags/collections created by users, beside the fixed taxonomy. */
 export const tags = sqliteTable("tags", {
