@@ -3,16 +3,24 @@
  * attach them by hand and filter search by them; the tag model learns from
  * those decisions and suggests the tag for a similar resource, with a
  * confidence; accepting it tags the resource (search follows at once), and
- * rejecting one is remembered and not suggested again.
+ * rejecting one is remembered and not suggested again. Training runs in the
+ * tag-suggestions task, never in the request: POST /tags/suggestions answers
+ * 202 at once, and many requests within the queue's delay make one run.
  */
+import { and, eq, gt } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SUGGEST_THRESHOLD } from "@shared/app/tags";
+import { SUGGEST_THRESHOLD, type TagTrainingStatus } from "@shared/app/tags";
+import { taskRuns } from "@shared/adapters/libsql/schema";
+import { instantTimings } from "@shared/events/routing";
 import { runJob } from "@shared/jobs/registry";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 
+/** The tag-suggestions queue keeps a short delay, so requests made together meet in it (the debounce). */
+const DEBOUNCE_SECONDS = 2;
+
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ routeOverrides: instantTimings({ "tag-suggestions": { delaySeconds: DEBOUNCE_SECONDS } }) });
 });
 afterAll(async () => {
   await stack?.dispose();
@@ -38,6 +46,10 @@ async function add(content: string, title: string): Promise<string> {
   expect(res.status).toBe(202);
   return res.body.id;
 }
+
+const status = async () => (await api<TagTrainingStatus>(stack, "GET", "/tags/suggestions")).body;
+/** Waits until a finished training run covers request `n`. */
+const trainedThrough = (n: number) => waitFor(async () => ((await status()).lastRun?.covers ?? 0) >= n && (await status()), 30_000);
 
 const search = (q: string, extra = "") => api<Search>(stack, "GET", `/search?q=${encodeURIComponent(q)}&mode=keyword&limit=20${extra}`);
 
@@ -78,6 +90,9 @@ describe("tags", () => {
   it("suggests the tag for similar resources from the user's examples, and accept/reject feed the next training", async () => {
     const summary = await runJob(stack.app, "classifier-retraining");
     expect(summary.tags).toMatchObject({ trained: 1 });
+    // The job's run is recorded like the task's: it covers the requests made before it.
+    const summaryCovers = (await status()).lastRun!.covers;
+    expect((await status()).lastRun).toMatchObject({ trigger: "job", summary: summary.tags });
     const suggestionsFor = async (id: string) => (await api<Tags>(stack, "GET", `/resources/${id}/tags`)).body.suggestions;
     for (const id of baking.slice(2)) {
       const s = await suggestionsFor(id);
@@ -96,12 +111,44 @@ describe("tags", () => {
     // Rejecting is remembered: the next training does not suggest it again, and the tag filter leaves it out.
     const rejected = await api<Tags>(stack, "POST", `/resources/${baking[3]}/tags/baking/reject`);
     expect(rejected.body.tags).toEqual([]);
-    const again = await api<{ trained: number }>(stack, "POST", "/tags/suggestions");
-    expect(again.body.trained).toBe(1);
+    // Each verdict asked for a retraining; the task does it.
+    const asked = await status();
+    expect(asked.requested).toBeGreaterThan(summaryCovers);
+    const after = await trainedThrough(asked.requested);
+    expect(after.lastRun).toMatchObject({ trigger: "verdict", summary: { trained: 1 } });
     expect(await suggestionsFor(baking[3]!)).toEqual([]);
     expect((await search("bake OR oven OR boat", "&tag=baking")).body.results.map((r) => r.id)).not.toContain(baking[3]);
 
     expect((await api(stack, "POST", `/resources/${baking[3]}/tags/baking/maybe`)).status).toBe(400);
     expect((await api(stack, "POST", `/resources/${baking[3]}/tags/nosuchtag/accept`)).status).toBe(404);
   });
+
+  it("retrains in the background: POST /tags/suggestions answers 202 at once, and requests made together make one run", async () => {
+    await trainedThrough((await status()).requested);
+    const since = new Date().toISOString();
+    const asked: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await api<{ request: number; requestedAt: string; status: string }>(stack, "POST", "/tags/suggestions");
+      expect(res.status).toBe(202);
+      expect(res.body.status).toBe("/tags/suggestions");
+      asked.push(res.body.request);
+    }
+    expect(asked[1]).toBe(asked[0]! + 1);
+    expect(asked[2]).toBe(asked[0]! + 2);
+    // Nothing trained yet: the requests wait in the queue's delay.
+    const waiting = await status();
+    expect(waiting).toMatchObject({ requested: asked[2], pending: true });
+    expect(waiting.lastRun!.covers).toBeLessThan(asked[0]!);
+
+    const done = await trainedThrough(asked[2]!);
+    expect(done).toMatchObject({ pending: false, lastRun: { trigger: "api", summary: { trained: 1 } } });
+    expect(done.lastRun!.startedAt >= since).toBe(true);
+    const runs = () =>
+      stack.app.store.db.select({ status: taskRuns.status, revision: taskRuns.revision }).from(taskRuns).where(and(eq(taskRuns.task, "tag-suggestions"), gt(taskRuns.startedAt, since)));
+    await waitFor(async () => (await runs()).length === 3, 10_000);
+    const ledger = await runs();
+    expect(ledger.filter((r) => r.status === "succeeded")).toHaveLength(1);
+    expect(ledger.filter((r) => r.status === "skipped")).toHaveLength(2);
+    expect(ledger.map((r) => r.revision).sort()).toEqual(asked);
+  }, 90_000);
 });

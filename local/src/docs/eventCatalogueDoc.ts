@@ -42,6 +42,7 @@ const producers: Record<string, string> = {
   "task.completed": "task runner (in process)",
   "task.retrying": "task runner (in process)",
   "task.failed": "task runner (in process)",
+  "tags.retrain_requested": "POST /tags/suggestions, PUT /resources/{id}/tags and POST /resources/{id}/tags/{tag}/accept|reject (when a decision changed)",
   "job.completed": "job runner (in process)",
   "batch.created": "POST /resources/batch, POST /resources/reprocess (in process)",
 };

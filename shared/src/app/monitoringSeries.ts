@@ -5,9 +5,13 @@
  *   and task runs that finished, per task and outcome (the task ledger);
  * - a sampler for figures that are only ever "now" (queue and DLQ depths,
  *   freshness lag, cache hit rate): it reads them every `intervalMs` and keeps
- *   the last hour in memory. It runs in the process that serves the API, so a
- *   restart starts its charts empty; the per-minute counts survive restarts.
+ *   the last hour in memory. It runs in the process that serves the API; each
+ *   sample is also stored (`monitoring_samples`, a small grouped write, pruned
+ *   to the window), and a new sampler starts from the stored hour, so a restart
+ *   leaves a gap in the charts, not an empty chart.
  */
+import { lt } from "drizzle-orm";
+import { monitoringSamples } from "../adapters/libsql/schema";
 import type { AppContext } from "./context";
 import type { SeriesSample } from "../observability/runtime";
 
@@ -62,6 +66,8 @@ export class SeriesSampler {
   private timer: NodeJS.Timeout | undefined;
   private last: { hits: number; misses: number } | undefined;
   private running: Promise<void> | undefined;
+  /** The stored samples of the window, read once before the first new one is added. */
+  private restored: Promise<void> | undefined;
 
   constructor(
     private readonly app: AppContext,
@@ -70,6 +76,7 @@ export class SeriesSampler {
   ) {}
 
   start(): void {
+    this.restored ??= this.restore();
     void this.sampleNow();
     this.timer = setInterval(() => void this.sampleNow(), this.intervalMs);
     this.timer.unref();
@@ -91,7 +98,33 @@ export class SeriesSampler {
     return this.running;
   }
 
+  /** Loads the stored samples of the window (oldest first), before any taken by this process. */
+  private async restore(): Promise<void> {
+    try {
+      const since = new Date(Date.now() - this.keepMs).toISOString();
+      const rows = await this.app.store.client.execute({ sql: "SELECT sample FROM monitoring_samples WHERE t >= ? ORDER BY t", args: [since] });
+      const stored = rows.rows.map((r) => JSON.parse(String(r.sample)) as SeriesSample);
+      const first = this.samples[0]?.t;
+      this.samples.unshift(...stored.filter((x) => first === undefined || x.t < first));
+    } catch (e) {
+      logger.warn("stored monitoring samples not read", { error: errorMessage(e) });
+    }
+  }
+
+  private async persist(sample: SeriesSample, oldest: string): Promise<void> {
+    try {
+      await this.app.store.writeGrouped(async (tx) => {
+        await tx.insert(monitoringSamples).values({ t: sample.t, sample }).onConflictDoNothing();
+        await tx.delete(monitoringSamples).where(lt(monitoringSamples.t, oldest));
+      });
+    } catch (e) {
+      // The chart still has it in memory; only a restart would lose it.
+      logger.warn("monitoring sample not stored", { error: errorMessage(e) });
+    }
+  }
+
   private async take(): Promise<void> {
+    await this.restored;
     try {
       // Depths only: the charts show no message ages, and on fauxqs each age is a queue's whole message list
       // parsed on this (the API's) loop — with the sampler on, /health stalled for up to a second during an import.
@@ -100,16 +133,18 @@ export class SeriesSampler {
       const dMisses = cache.misses - (this.last?.misses ?? 0);
       this.last = { hits: cache.hits, misses: cache.misses };
       const sum = (...xs: Array<number | null>) => (xs.every((x) => x === null) ? null : xs.reduce<number>((a, x) => a + (x ?? 0), 0));
-      this.samples.push({
+      const sample: SeriesSample = {
         t: new Date().toISOString(),
         queues: Object.fromEntries(queues.items.map((q) => [q.task, { depth: sum(q.visible, q.delayed, q.inFlight), dlq: q.dlqDepth }])),
         lagP50: lag.p50,
         lagP99: lag.p99,
         lagging: lag.lagging,
         cacheHitRate: dHits + dMisses > 0 ? dHits / (dHits + dMisses) : null,
-      });
+      };
+      this.samples.push(sample);
       const oldest = Date.now() - this.keepMs;
       while (this.samples.length > 0 && Date.parse(this.samples[0]!.t) < oldest) this.samples.shift();
+      await this.persist(sample, new Date(oldest).toISOString());
     } catch (e) {
       // A missed sample is a gap in a chart, not a fault.
       logger.warn("monitoring sample failed", { error: errorMessage(e) });

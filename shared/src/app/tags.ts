@@ -5,6 +5,12 @@
  * examples, rejected suggestions negative ones) and suggests tags for the
  * resources nobody decided about, each with a confidence; accepting or
  * rejecting a suggestion is a label the next training learns from.
+ *
+ * Training runs in the background, never inside an HTTP request: a request
+ * (`POST /tags/suggestions`, or a person's verdict) is numbered and announced
+ * as `tags.retrain_requested`; the `tag-suggestions` task (debounced by its
+ * queue's delay) trains and refreshes the suggestions, and a run covers every
+ * request numbered before it read the decisions (`tagTrainingStatus`).
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { resources, resourceTags, tags } from "../adapters/libsql/schema";
@@ -13,8 +19,11 @@ import { HttpError, NotFoundError } from "../errors";
 import { tagKey } from "../domain/tagNames";
 import { seedExamples } from "../domain/taxonomySeed";
 import { newId } from "../util/ids";
+import type { Tx } from "../adapters/libsql/store";
+import type { TaskOutcome } from "../tasks/ledgerScope";
 import type { AppContext } from "./context";
 import { invalidateNow } from "./resources";
+import { writeWithEvents, type Emit } from "./unitOfWork";
 import { SearchTags } from "./searchCaching";
 
 type TagState = (typeof resourceTags.$inferSelect)["state"];
@@ -102,13 +111,15 @@ export async function setResourceTags(ctx: AppContext, id: string, names: readon
   const created = await Promise.all([...wanted.values()].map((n) => createTag(ctx, n)));
   const wantedIds = new Set(created.map((t) => t.id));
   const now = new Date().toISOString();
-  await ctx.store.write(async (tx) => {
+  await writeWithEvents(ctx, correlationId, async (tx, emit) => {
     const exists = await tx.query.resources.findFirst({ where: eq(resources.id, id), columns: { id: true } });
     if (!exists) throw new NotFoundError(`resource ${id}`);
     const current = await tx.select().from(resourceTags).where(eq(resourceTags.resourceId, id));
+    let changed = false;
     for (const row of current) {
       if (TAGGED.includes(row.state) && !wantedIds.has(row.tagId)) {
         await tx.update(resourceTags).set({ state: "rejected", updatedAt: now }).where(and(eq(resourceTags.resourceId, id), eq(resourceTags.tagId, row.tagId)));
+        changed = true;
       }
     }
     for (const tagId of wantedIds) {
@@ -120,7 +131,10 @@ export async function setResourceTags(ctx: AppContext, id: string, names: readon
         .insert(resourceTags)
         .values({ resourceId: id, tagId, state, confidence: row?.confidence ?? null, updatedAt: now })
         .onConflictDoUpdate({ target: [resourceTags.resourceId, resourceTags.tagId], set: { state, updatedAt: now } });
+      changed = true;
     }
+    // A new decision is a new label: the tag models learn it in the next (debounced) run.
+    if (changed) await requestRetrainingIn(tx, emit, "verdict");
   });
   await invalidateNow(ctx, [SearchTags.meta("tags")], correlationId);
   return tagsOf(ctx, id);
@@ -132,13 +146,16 @@ export async function decideTag(ctx: AppContext, id: string, name: string, verdi
   if (!tag) throw new NotFoundError(`tag ${name}`);
   const now = new Date().toISOString();
   const state: TagState = verdict === "accept" ? "accepted" : "rejected";
-  await ctx.store.write(async (tx) => {
+  await writeWithEvents(ctx, correlationId, async (tx, emit) => {
     const exists = await tx.query.resources.findFirst({ where: eq(resources.id, id), columns: { id: true } });
     if (!exists) throw new NotFoundError(`resource ${id}`);
+    const [before] = await tx.select({ state: resourceTags.state }).from(resourceTags).where(and(eq(resourceTags.resourceId, id), eq(resourceTags.tagId, tag.id)));
     await tx
       .insert(resourceTags)
       .values({ resourceId: id, tagId: tag.id, state, confidence: null, updatedAt: now })
       .onConflictDoUpdate({ target: [resourceTags.resourceId, resourceTags.tagId], set: { state, updatedAt: now } });
+    // A new verdict is a new label (the same verdict again is not).
+    if (before?.state !== state) await requestRetrainingIn(tx, emit, "verdict");
   });
   await invalidateNow(ctx, [SearchTags.meta("tags")], correlationId);
   return tagsOf(ctx, id);
@@ -267,4 +284,96 @@ export async function suggestTags(ctx: AppContext): Promise<SuggestSummary> {
     summary.withdrawn += withdraw.length;
   }
   return summary;
+}
+
+/** `search_state` keys: the last request number (and when), and the last finished run. */
+const REQUESTED = "tag_suggestions.requested";
+const TRAINED = "tag_suggestions.trained";
+
+export type RetrainTrigger = "api" | "verdict" | "job";
+
+/** One finished training run. `covers`: the last request numbered before it read people's decisions. */
+export interface TagTrainingRun {
+  covers: number;
+  trigger: RetrainTrigger;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  summary: SuggestSummary;
+}
+
+export interface TagTrainingStatus {
+  /** Requests numbered so far (0: none yet). */
+  requested: number;
+  requestedAt: string | null;
+  lastRun: TagTrainingRun | null;
+  /** A request no finished run covers yet: suggestions will change when it is done. */
+  pending: boolean;
+}
+
+type Reader = Pick<Tx, "all">;
+
+async function readState<T>(db: Reader, key: string): Promise<T | null> {
+  const [row] = await db.all<{ value: string }>(sql`SELECT value FROM search_state WHERE key = ${key}`);
+  return row ? (JSON.parse(row.value) as T) : null;
+}
+
+async function writeState(tx: Tx, key: string, value: unknown): Promise<void> {
+  await tx.run(sql`INSERT OR REPLACE INTO search_state (key, value) VALUES (${key}, ${JSON.stringify(value)})`);
+}
+
+/**
+ * Inside a write transaction: numbers a retraining request and announces it
+ * (`tags.retrain_requested`), with the change that asked for it.
+ */
+export async function requestRetrainingIn(tx: Tx, emit: Emit, trigger: Exclude<RetrainTrigger, "job">): Promise<{ request: number; requestedAt: string }> {
+  const previous = await readState<{ request: number }>(tx, REQUESTED);
+  const next = { request: (previous?.request ?? 0) + 1, requestedAt: new Date().toISOString() };
+  await writeState(tx, REQUESTED, next);
+  emit("tags.retrain_requested", { request: next.request, trigger });
+  return next;
+}
+
+/** `POST /tags/suggestions`: asks for a retraining; the task does it (the caller polls `tagTrainingStatus`). */
+export async function requestRetraining(ctx: AppContext, correlationId: string): Promise<{ request: number; requestedAt: string }> {
+  return writeWithEvents(ctx, correlationId, (tx, emit) => requestRetrainingIn(tx, emit, "api"));
+}
+
+export async function tagTrainingStatus(ctx: Pick<AppContext, "store">): Promise<TagTrainingStatus> {
+  const requested = await readState<{ request: number; requestedAt: string }>(ctx.store.db, REQUESTED);
+  const lastRun = await readState<TagTrainingRun>(ctx.store.db, TRAINED);
+  const n = requested?.request ?? 0;
+  return { requested: n, requestedAt: requested?.requestedAt ?? null, lastRun, pending: n > (lastRun?.covers ?? 0) };
+}
+
+/**
+ * Trains the tag models and refreshes the suggestions (`suggestTags`), then
+ * records the run. The request number is read before any decision is, so
+ * every request up to it, and the decision that came with it, is in what
+ * this run learned from. `outcome`: the task's ledger rows, written with the
+ * record (one commit per task run).
+ */
+export async function refreshTagSuggestions(
+  ctx: AppContext,
+  trigger: RetrainTrigger,
+  correlationId: string,
+  outcome?: (run: TagTrainingRun) => TaskOutcome,
+): Promise<TagTrainingRun> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const covers = (await readState<{ request: number }>(ctx.store.db, REQUESTED))?.request ?? 0;
+  const summary = await suggestTags(ctx);
+  const run: TagTrainingRun = { covers, trigger, startedAt, finishedAt: new Date().toISOString(), durationMs: Date.now() - started, summary };
+  await writeWithEvents(
+    ctx,
+    correlationId,
+    async (tx) => {
+      // Two runs at once: the one that read later requests stays the record.
+      const last = await readState<TagTrainingRun>(tx, TRAINED);
+      if (!last || last.covers <= covers) await writeState(tx, TRAINED, run);
+      return run;
+    },
+    outcome ? { outcome } : {},
+  );
+  return run;
 }

@@ -79,6 +79,10 @@ export const eventSchemas = {
   "task.retrying": z.object({ task: z.string(), resourceId: z.string().nullable(), attempt: z.number().int(), error: z.string(), retryInSeconds: z.number() }),
   "task.failed": z.object({ task: z.string(), resourceId: z.string().nullable(), attempt: z.number().int(), error: z.string() }),
 
+  // people's tags (issue 18): retrain the tag models and refresh suggestions. `request` is the
+  // number the request got (tag_suggestions.requested); a run that read the decisions after it covers it.
+  "tags.retrain_requested": z.object({ request: z.number().int().positive(), trigger: z.enum(["api", "verdict"]) }),
+
   // scheduled jobs and batches
   "job.completed": z.object({ job: z.string(), summary: z.record(z.string(), z.unknown()) }),
   "batch.created": z.object({ batchId: id, total: z.number().int() }),
@@ -112,6 +116,7 @@ export const Events = {
   cache: { invalidationRequested: "cache.invalidation_requested", invalidated: "cache.invalidated" },
   user: { interactionTracked: "user.interaction_tracked", profileRefreshed: "user.profile_refreshed", profileRefreshRequested: "user.profile_refresh_requested" },
   task: { started: "task.started", completed: "task.completed", retrying: "task.retrying", failed: "task.failed" },
+  tags: { retrainRequested: "tags.retrain_requested" },
   job: { completed: "job.completed" },
   batch: { created: "batch.created" },
 } as const satisfies Record<string, Record<string, EventName>>;

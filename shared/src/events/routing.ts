@@ -20,6 +20,7 @@ export const TaskNames = [
   "cache-invalidation",
   "profile-refresh",
   "author-normalization",
+  "tag-suggestions",
 ] as const;
 export type TaskName = (typeof TaskNames)[number];
 
@@ -171,6 +172,21 @@ export const routes: readonly Route[] = [
     timeoutSeconds: 30,
     memoryMb: 256,
     description: "Link extracted author names to canonical authors (60 s delay, requirement 3.8).",
+  },
+  {
+    task: "tag-suggestions",
+    events: [Events.tags.retrainRequested],
+    priority: Priority.LOW,
+    // Debounce: requests (POST /tags/suggestions, people's verdicts) made within a minute are covered
+    // by one run, which reads every decision made before it starts; the later messages skip.
+    delaySeconds: 60,
+    batchSize: 10,
+    batchWindowSeconds: 0,
+    maxRetries: 2,
+    retryBaseSeconds: 60,
+    timeoutSeconds: 600,
+    memoryMb: 1024,
+    description: "Retrain the tag models on people's decisions and refresh the suggestions (60 s debounce; issue 18).",
   },
 ];
 

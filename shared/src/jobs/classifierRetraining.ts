@@ -23,7 +23,7 @@ import { seedExamples } from "../domain/taxonomySeed";
 import { newId, sha256 } from "../util/ids";
 import type { JobDefinition } from "./types";
 import type { AppContext } from "../app/context";
-import { suggestTags } from "../app/tags";
+import { refreshTagSuggestions } from "../app/tags";
 
 /** Identifies an example as `labelsFingerprint` does: category and a hash of the NFC text. */
 export function labelKey(example: LabelledExample): string {
@@ -67,8 +67,9 @@ export async function incumbentAccuracy(examples: readonly LabelledExample[], in
 export const classifierRetrainingJob: JobDefinition = {
   name: "classifier-retraining",
   async run(app) {
-    // People's own tags learn from their decisions on every run; the taxonomy model below only when its labels changed.
-    const tags = await suggestTags(app);
+    // People's own tags learn from their decisions on every run (recorded like a tag-suggestions task
+    // run, so it covers the requests made before it); the taxonomy model below only when its labels changed.
+    const { summary: tags } = await refreshTagSuggestions(app, "job", `job:classifier-retraining:${newId()}`);
     return { ...(await retrainCategories(app)), tags };
   },
 };

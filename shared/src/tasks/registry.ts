@@ -10,6 +10,7 @@ import { graphEdgesTask } from "./graphEdges";
 import { cacheInvalidationTask } from "./cacheInvalidation";
 import { profileRefreshTask } from "./profileRefresh";
 import { authorNormalizationTask } from "./authorNormalization";
+import { tagSuggestionsTask } from "./tagSuggestions";
 
 export const taskRegistry: Record<TaskName, TaskDefinition> = {
   ingestion: ingestionTask,
@@ -21,6 +22,7 @@ export const taskRegistry: Record<TaskName, TaskDefinition> = {
   "cache-invalidation": cacheInvalidationTask,
   "profile-refresh": profileRefreshTask,
   "author-normalization": authorNormalizationTask,
+  "tag-suggestions": tagSuggestionsTask,
 };
 
 export function taskFor(name: TaskName): TaskDefinition {

@@ -1,6 +1,6 @@
 /** Tags (issue 18): people's own labels, attached by hand or accepted from the tag model's suggestions. */
 import * as z from "zod";
-import { createTag, decideTag, listTags, setResourceTags, suggestTags, tagsOf } from "@shared/app/tags";
+import { createTag, decideTag, listTags, requestRetraining, setResourceTags, tagsOf, tagTrainingStatus } from "@shared/app/tags";
 import { idParams, ok, readById, route } from "../apiRoute";
 
 const tagName = z
@@ -34,10 +34,21 @@ export const tagRoutes = [
   route({
     method: "POST",
     path: "/tags/suggestions",
-    summary: "Retrain the tag models on people's decisions now and refresh the suggestions (the classifier-retraining job does this too).",
-    responses: { 200: "{trained, tooFewExamples, suggested, withdrawn}" },
+    summary:
+      "Ask for the tag models to be retrained on people's decisions and the suggestions refreshed. Answers at once: the tag-suggestions task does the work in the background (debounced: requests within its queue's delay make one run). Poll GET /tags/suggestions until `lastRun.covers` reaches the returned `request` (or `pending` is false). Each accept, reject or change of a resource's tags asks for it too; the classifier-retraining job does it as well.",
+    responses: { 202: "Accepted: {request, requestedAt, status: \"/tags/suggestions\"}" },
+    async handle(req, app) {
+      const asked = await requestRetraining(app, req.correlationId);
+      return ok({ ...asked, status: "/tags/suggestions" }, 202);
+    },
+  }),
+  route({
+    method: "GET",
+    path: "/tags/suggestions",
+    summary: "Where tag training stands: the last request's number and time, the last finished run (when it started and finished, the last request it covers, and its summary), and whether a request is still pending.",
+    responses: { 200: "{requested, requestedAt, pending, lastRun: {covers, trigger, startedAt, finishedAt, durationMs, summary: {trained, tooFewExamples, suggested, withdrawn}} | null}" },
     async handle(_req, app) {
-      return ok(await suggestTags(app));
+      return ok(await tagTrainingStatus(app));
     },
   }),
   readById({

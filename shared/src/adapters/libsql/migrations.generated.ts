@@ -134,5 +134,13 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
       "-- Reprocess batches (issue 18): a batch that re-runs stages of existing resources names them and the stages.\nALTER TABLE `batches` ADD `resource_ids` text;\n",
       "\nALTER TABLE `batches` ADD `stages` text;\n"
     ]
+  },
+  {
+    "tag": "0023_monitoring_samples",
+    "when": 1796800000000,
+    "hash": "931186195220ee5718167079ad3a8e0cf1ff7383fbeb2dcebecfcbecf8d89f6f",
+    "statements": [
+      "-- The dashboard sampler's readings (issue 18): the last hour of queue depths, dead letters, freshness lag and cache hit rate survives a restart of the API process.\nCREATE TABLE `monitoring_samples` (\n\t`t` text PRIMARY KEY NOT NULL,\n\t`sample` text NOT NULL\n);\n"
+    ]
   }
 ];

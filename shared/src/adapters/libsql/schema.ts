@@ -8,6 +8,7 @@
  */
 import { sql } from "drizzle-orm";
 import { integer, primaryKey, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { SeriesSample } from "../../observability/runtime";
 
 export const resources = sqliteTable(
   "resources",
@@ -277,7 +278,10 @@ export const passages = sqliteTable(
   (t) => [uniqueIndex("passages_resource_idx").on(t.resourceId, t.ordinal)],
 );
 
-/** Small facts about the search index as a whole, e.g. which embedder rankings use (`serving_embedder`). */
+/**
+ * Small facts about the library as a whole: which embedder rankings use (`serving_embedder`), the
+ * tag models' last retraining request and run (`tag_suggestions.requested`, `.trained`: app/tags.ts).
+ */
 export const searchState = sqliteTable("search_state", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
@@ -324,6 +328,16 @@ export const schema = {
   fingerprintBands,
 };
 
+
+/**
+ * The dashboard sampler's readings (app/monitoringSeries.ts), one row per sample, kept for the charts'
+ * window: after a restart of the API process the charts continue instead of starting empty (migration 0023).
+ */
+export const monitoringSamples = sqliteTable("monitoring_samples", {
+  /** ISO time of the sample. */
+  t: text("t").primaryKey(),
+  sample: text("sample", { mode: "json" }).$type<SeriesSample>().notNull(),
+});
 
 /** A person's own labels (issue 18): tags/collections created by users, beside the fixed taxonomy. */
 export const tags = sqliteTable("tags", {
