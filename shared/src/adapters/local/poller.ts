@@ -6,7 +6,10 @@
  * and grows with queue depth (requirement 15.4); `stop()` lets in-flight
  * batches finish (requirement 15.5), and with a grace period releases what is
  * still held when it runs out (visibility 0), so another consumer takes it at
- * once instead of after the visibility timeout.
+ * once instead of after the visibility timeout. Each receive loop may hold
+ * up to `pipelineDepth` batches in its handler (it receives the next while
+ * the last waits for its ledger commit); a batch is deleted only after its
+ * handler returned.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
