@@ -39,6 +39,11 @@ export const WRITER_GRACE_MS = 30_000;
  */
 export const MARK_WINDOW_MS = 500;
 
+/** Relay passes publishing at once in one process; calls arriving meanwhile wait for the next pass and share it. */
+const MAX_PASSES = 2;
+/** Most events in one relay pass (10 SendMessageBatch calls on the local bus, sent together). */
+const PASS_EVENTS = 100;
+
 export interface OutboxStats {
   published: number;
   publishFailures: number;
@@ -61,15 +66,60 @@ export class OutboxRelay {
   /**
    * Publishes events this process just committed. Never throws: events the bus
    * refused stay in the outbox for the sweeper.
+   *
+   * Calls made while a relay pass is being gathered or sent share passes: the
+   * writes of one group commit settle together, and their events go out in
+   * one pass (`SendMessageBatch` of up to 10 per call on the local bus)
+   * instead of one send each. A caller resumes when the pass carrying its
+   * events has published them (or recorded the failure); nothing is
+   * acknowledged before the bus accepted it.
    */
-  async publishStaged(events: readonly DomainEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  publishStaged(events: readonly DomainEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
     for (const e of events) this.#inFlight.add(e.meta.eventId);
+    return new Promise<void>((resolve) => {
+      this.#waiting.push({ events, done: resolve });
+      this.#schedulePass();
+    });
+  }
+
+  /** Staged events waiting for the next relay pass, with their callers. */
+  #waiting: Array<{ events: readonly DomainEvent[]; done: () => void }> = [];
+  #passScheduled = false;
+  #passes = 0;
+
+  #schedulePass(): void {
+    if (this.#passScheduled || this.#passes >= MAX_PASSES || this.#waiting.length === 0) return;
+    this.#passScheduled = true;
+    // After the current turn: every write of the same group commit has handed its events over by then.
+    setImmediate(() => {
+      this.#passScheduled = false;
+      void this.#pass();
+    });
+  }
+
+  /** One relay pass: up to PASS_EVENTS waiting events (whole callers), published together. */
+  async #pass(): Promise<void> {
+    if (this.#waiting.length === 0 || this.#passes >= MAX_PASSES) return;
+    const callers: Array<{ events: readonly DomainEvent[]; done: () => void }> = [];
+    let n = 0;
+    while (this.#waiting.length > 0 && (callers.length === 0 || n + this.#waiting[0]!.events.length <= PASS_EVENTS)) {
+      const c = this.#waiting.shift()!;
+      callers.push(c);
+      n += c.events.length;
+    }
+    const events = callers.flatMap((c) => c.events);
+    this.#passes++;
+    // More waiting than one pass carries: another pass may start alongside this one.
+    this.#schedulePass();
     let marking: Promise<void> | undefined;
     try {
       marking = (await this.#publish(events)).marking;
       // Without a group-commit window (AWS Lambda) the caller waits for the marks: nothing is left on a timer.
       if (this.store.groupCommitMs === 0) await marking;
+    } catch (e) {
+      // #publish reports its own failures; anything else leaves the events to the sweeper.
+      logger.warn("outbox relay pass failed; the sweeper will retry", { error: errorMessage(e), events: events.length });
     } finally {
       // Published events stay "in flight" (not swept by this process) until their mark is committed.
       const release = () => {
@@ -77,6 +127,9 @@ export class OutboxRelay {
       };
       if (marking) void marking.finally(release);
       else release();
+      this.#passes--;
+      for (const c of callers) c.done();
+      this.#schedulePass();
     }
   }
 

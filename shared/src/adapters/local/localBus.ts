@@ -34,27 +34,28 @@ export class LocalBus implements EventBus {
       }
     }
     const failed = new Set<string>();
+    // SendMessageBatch takes 10 entries: a queue's chunks are sent together, not one after another.
+    const chunks = [...perQueue].flatMap(([url, items]) =>
+      Array.from({ length: Math.ceil(items.length / 10) }, (_, k) => ({ url, chunk: items.slice(k * 10, k * 10 + 10) })),
+    );
     await Promise.all(
-      [...perQueue].map(async ([url, items]) => {
-        for (let i = 0; i < items.length; i += 10) {
-          const chunk = items.slice(i, i + 10);
-          try {
-            const res = await this.sqs.send(
-              new SendMessageBatchCommand({
-                QueueUrl: url,
-                Entries: chunk.map((c, j) => ({ Id: String(j), MessageBody: c.body })),
-              }),
-              // The client's requestTimeout only warns; without this a hung queue hangs the write that publishes.
-              { abortSignal: AbortSignal.timeout(this.publishTimeoutMs) },
-            );
-            for (const f of res.Failed ?? []) {
-              const item = chunk[Number(f.Id)];
-              if (item) failed.add(item.event.meta.eventId);
-            }
-            this.sent += chunk.length - (res.Failed?.length ?? 0);
-          } catch {
-            for (const c of chunk) failed.add(c.event.meta.eventId);
+      chunks.map(async ({ url, chunk }) => {
+        try {
+          const res = await this.sqs.send(
+            new SendMessageBatchCommand({
+              QueueUrl: url,
+              Entries: chunk.map((c, j) => ({ Id: String(j), MessageBody: c.body })),
+            }),
+            // The client's requestTimeout only warns; without this a hung queue hangs the write that publishes.
+            { abortSignal: AbortSignal.timeout(this.publishTimeoutMs) },
+          );
+          for (const f of res.Failed ?? []) {
+            const item = chunk[Number(f.Id)];
+            if (item) failed.add(item.event.meta.eventId);
           }
+          this.sent += chunk.length - (res.Failed?.length ?? 0);
+        } catch {
+          for (const c of chunk) failed.add(c.event.meta.eventId);
         }
       }),
     );

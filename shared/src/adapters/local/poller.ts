@@ -6,7 +6,10 @@
  * and grows with queue depth (requirement 15.4); `stop()` lets in-flight
  * batches finish (requirement 15.5), and with a grace period releases what is
  * still held when it runs out (visibility 0), so another consumer takes it at
- * once instead of after the visibility timeout.
+ * once instead of after the visibility timeout. Each receive loop may hold
+ * up to `pipelineDepth` batches in its handler (it receives the next while
+ * the last waits for its ledger commit); a batch is deleted only after its
+ * handler returned.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -38,8 +41,12 @@ export interface PollerOptions {
   /** Fixed concurrency instead of the tier's (tests). */
   concurrency?: number;
   maxConcurrency?: number;
+  /** Batches one receive loop may have in its handler at once (default 2): it receives the next while the last commits. */
+  pipelineDepth?: number;
   region?: string;
 }
+
+const DEFAULT_PIPELINE_DEPTH = 2;
 
 export class QueuePoller {
   readonly #opts: PollerOptions;
@@ -151,21 +158,41 @@ export class QueuePoller {
   async #loop(): Promise<void> {
     // Alive from the start, not only after the first (long) poll returns.
     this.stats.lastHeartbeat = new Date().toISOString();
-    while (this.#running) {
-      let messages: Message[] = [];
-      try {
-        messages = await this.#gather();
-      } catch (e) {
+    // Batches of this loop being handled: while one waits for its ledger rows' (group) commit, the
+    // loop receives the next. Each batch is still deleted only after its handler returned.
+    const depth = Math.max(1, this.#opts.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
+    const inFlight = new Set<Promise<void>>();
+    try {
+      while (this.#running) {
+        while (inFlight.size >= depth) await Promise.race(inFlight);
         if (!this.#running) break;
-        logger.warn("poller receive failed; retrying", { task: this.#opts.route.task, error: errorMessage(e) });
-        await sleep(1_000);
-        continue;
+        const messages = await this.#receive();
+        if (messages === undefined) continue;
+        const batch: Promise<void> = this.#invoke(messages)
+          .catch((e: unknown) => logger.error("poller batch failed", { task: this.#opts.route.task, error: errorMessage(e) }))
+          .finally(() => inFlight.delete(batch));
+        inFlight.add(batch);
       }
-      this.stats.lastHeartbeat = new Date().toISOString();
-      // Received while stopping: not started, so stop() releases them for another consumer.
-      if (messages.length === 0 || !this.#running) continue;
-      await this.#invoke(messages);
+    } finally {
+      await Promise.allSettled([...inFlight]);
     }
+  }
+
+  /** The next batch to hand over, or undefined (nothing came, stopping, or a failed receive waited out). */
+  async #receive(): Promise<Message[] | undefined> {
+    let messages: Message[] = [];
+    try {
+      messages = await this.#gather();
+    } catch (e) {
+      if (!this.#running) return undefined;
+      logger.warn("poller receive failed; retrying", { task: this.#opts.route.task, error: errorMessage(e) });
+      await sleep(1_000);
+      return undefined;
+    }
+    this.stats.lastHeartbeat = new Date().toISOString();
+    // Received while stopping: not started, so stop() releases them for another consumer.
+    if (messages.length === 0 || !this.#running) return undefined;
+    return messages;
   }
 
   /** Receives up to batchSize messages, waiting at most the batching window once one has arrived. */
