@@ -77,6 +77,14 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * The API process (`npm start`'s, `npm run api`) never waits for the file lock inside SQLite: that wait is
+ * synchronous and holds its event loop, /health included (profiled during a 200-page import: ~15 s of the
+ * loop's 62 s of work were BEGIN IMMEDIATE waiting out a worker's write). A write that finds the lock taken
+ * fails at once and is retried asynchronously every few ms, the loop free in between.
+ */
+export const API_STORE_BUSY = { busyTimeoutMs: 0, busyRetryDelayMs: { first: 2, max: 20 } } as const;
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const config = loadConfig({ ...process.env, ...options.env });
   // Before anything starts: no key and a non-loopback address is refused with how to set one.
@@ -84,7 +92,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   mkdirSync(config.dataDir, { recursive: true });
   const routes = applyRouteOverrides(routeTable, { ...(config.routeOverrides ?? {}), ...(options.routeOverrides ?? {}) });
 
-  const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken, synchronous: config.storeSynchronous });
+  const apiProcess = options.api !== false && options.workers === false && !process.env.STORE_BUSY_TIMEOUT_MS;
+  const store = Store.open({ url: config.libsqlUrl, authToken: config.libsqlAuthToken, synchronous: config.storeSynchronous, ...(apiProcess ? API_STORE_BUSY : {}) });
   await store.migrate();
 
   let fauxqs: QueueServer | undefined;

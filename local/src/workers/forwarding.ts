@@ -102,11 +102,35 @@ export function unpackVectors(packed: PackedVectors): number[][] {
   // Copied into an aligned buffer: a Float32Array view needs an offset that is a multiple of 4.
   const flat = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(flat.buffer).set(bytes);
-  return Array.from({ length: packed.count }, (_, i) => Array.from(flat.subarray(i * packed.dimensions, (i + 1) * packed.dimensions)));
+  // Plain loops: Array.from over subarrays took 3–5× as long (5–25 ms for 400 × 512 on the API's loop).
+  const out = new Array<number[]>(packed.count);
+  for (let i = 0; i < packed.count; i++) {
+    const row = new Array<number>(packed.dimensions);
+    const offset = i * packed.dimensions;
+    for (let d = 0; d < packed.dimensions; d++) row[d] = flat[offset + d]!;
+    out[i] = row;
+  }
+  return out;
+}
+
+/**
+ * The change a worker sent, as the API's registry sees it: the vectors are decoded on first read, so a
+ * registry with nothing recorded (no search cached: the usual case during a bulk import) never pays for it.
+ */
+export function receivedChange(change: PackedChange): ResourceChange {
+  if (!change.vectors) return { resourceId: change.resourceId };
+  const packed = change.vectors;
+  let vectors: number[][] | undefined;
+  return {
+    resourceId: change.resourceId,
+    get vectors() {
+      return (vectors ??= unpackVectors(packed));
+    },
+  };
 }
 
 /** A ResourceChange as sent over IPC. */
-interface PackedChange {
+export interface PackedChange {
   resourceId: string;
   vectors?: PackedVectors;
 }
@@ -157,9 +181,7 @@ export function serveWorker(peer: IpcPeer, app: AppContext): void {
     .handle<InvalidationRequest>(Calls.invalidate, (req) => app.cache.invalidate(req))
     .handle<{ key: string }>(Calls.reserve, ({ key }) => registry().reserve(key))
     .handle<{ key: string; token: string; dependency: ResultDependency }>(Calls.record, ({ key, token, dependency }) => registry().record(key, token, dependency))
-    .handle<PackedChange>(Calls.affectedBy, (change) =>
-      registry().affectedBy({ resourceId: change.resourceId, ...(change.vectors ? { vectors: unpackVectors(change.vectors) } : {}) }),
-    )
+    .handle<PackedChange>(Calls.affectedBy, (change) => registry().affectedBy(receivedChange(change)))
     .onNote<EmittedEvent[]>(Notes.events, (events) => reemit(app.emitter, events));
 }
 

@@ -10,8 +10,9 @@
  *   to the window), and a new sampler starts from the stored hour, so a restart
  *   leaves a gap in the charts, not an empty chart.
  */
+import type { Client } from "@libsql/client";
 import { lt } from "drizzle-orm";
-import { monitoringSamples } from "../adapters/libsql/schema";
+import { monitoringSamples, RESOURCES_NOT_CURRENT } from "../adapters/libsql/schema";
 import type { AppContext } from "./context";
 import type { SeriesSample } from "../observability/runtime";
 
@@ -47,14 +48,32 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, rank) - 1]!;
 }
 
-const NOT_CURRENT = `ingestion_status IN ('pending', 'processing')
-  OR (ingestion_status = 'completed' AND (embedded_revision < content_revision OR indexed_revision < revision OR quality_revision < revision OR classified_revision < content_revision))`;
+/**
+ * The lag figures' statements. Both read only the partial index of the resources not yet current
+ * (migration 0021): their cost follows how many are lagging, not the library's size, and no row's large
+ * text columns are walked. The sampler runs on the API's loop and the driver is synchronous.
+ */
+export function lagQueries(): [count: string, nth: string] {
+  const where = `WHERE ${RESOURCES_NOT_CURRENT}`;
+  return [`SELECT count(*) AS n FROM resources ${where}`, `SELECT updated_at FROM resources ${where} ORDER BY updated_at DESC LIMIT 1 OFFSET ?`];
+}
 
-async function lagFigures(app: AppContext): Promise<{ p50: number; p99: number; lagging: number }> {
-  const res = await app.store.client.execute(`SELECT updated_at FROM resources WHERE ${NOT_CURRENT}`);
-  const now = Date.now();
-  const lags = res.rows.map((r) => Math.max(0, (now - Date.parse(String(r.updated_at))) / 1000)).sort((a, b) => a - b);
-  return { p50: round(percentile(lags, 50)), p99: round(percentile(lags, 99)), lagging: lags.length };
+/**
+ * Freshness lag of the resources not yet current: nearest-rank p50 / p99 of the seconds since each last
+ * changed, and how many there are. The k-th smallest lag is the k-th newest `updated_at` (ISO strings order
+ * as times), read from the index by rank instead of listing every lagging row.
+ */
+export async function lagFigures(client: Pick<Client, "execute">, now = Date.now()): Promise<{ p50: number; p99: number; lagging: number }> {
+  const [count, nth] = lagQueries();
+  const lagging = Number((await client.execute(count)).rows[0]?.n ?? 0);
+  if (lagging === 0) return { p50: 0, p99: 0, lagging: 0 };
+  const lagAt = async (p: number) => {
+    const rank = Math.min(lagging, Math.max(1, Math.ceil((p / 100) * lagging)));
+    const row = (await client.execute({ sql: nth, args: [rank - 1] })).rows[0];
+    // A row that became current between the two reads: its rank moved; the oldest left is close enough.
+    return row ? round(Math.max(0, (now - Date.parse(String(row.updated_at))) / 1000)) : 0;
+  };
+  return { p50: await lagAt(50), p99: await lagAt(99), lagging };
 }
 
 function round(x: number): number {
@@ -128,7 +147,7 @@ export class SeriesSampler {
     try {
       // Depths only: the charts show no message ages, and on fauxqs each age is a queue's whole message list
       // parsed on this (the API's) loop — with the sampler on, /health stalled for up to a second during an import.
-      const [queues, lag, cache] = await Promise.all([queueStatus(this.app, { ages: false }), lagFigures(this.app), cacheStats(this.app)]);
+      const [queues, lag, cache] = await Promise.all([queueStatus(this.app, { ages: false }), lagFigures(this.app.store.client), cacheStats(this.app)]);
       const dHits = cache.hits - (this.last?.hits ?? 0);
       const dMisses = cache.misses - (this.last?.misses ?? 0);
       this.last = { hits: cache.hits, misses: cache.misses };

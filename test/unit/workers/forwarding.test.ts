@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { ForwardingResultRegistry, packVectors, serveWorker, unpackVectors } from "@local/workers/forwarding";
+import { ForwardingResultRegistry, packVectors, receivedChange, serveWorker, unpackVectors } from "@local/workers/forwarding";
 import { IpcPeer, type IpcChannel } from "@local/workers/ipc";
 import type { AppContext } from "@shared/app/context";
 import type { ResourceChange } from "@shared/ports/resultRegistry";
@@ -55,6 +55,18 @@ describe("worker → API: a resource's vectors over IPC", () => {
     serveWorker(new IpcPeer(api), { searchResults: { affectedBy: async (c: ResourceChange) => (seen.push(c), []) } } as unknown as AppContext);
     await new ForwardingResultRegistry(new IpcPeer(worker)).affectedBy({ resourceId: "r2" });
     expect(seen).toEqual([{ resourceId: "r2" }]);
+  });
+
+  it("the API decodes a change's vectors only when its registry reads them (none recorded: never), and once", () => {
+    // Bytes that do not match the count: decoding them throws, so not throwing means not decoded.
+    const corrupt = receivedChange({ resourceId: "r3", vectors: { count: 2, dimensions: 2, base64: Buffer.from(new Float32Array(3).buffer).toString("base64") } });
+    expect(corrupt.resourceId).toBe("r3");
+    expect(() => corrupt.vectors).toThrow(/length/);
+    const vectors = [f32([0.1, 0.2]), f32([0.3, 0.4])];
+    const change = receivedChange({ resourceId: "r4", vectors: packVectors(vectors) });
+    expect(change.vectors).toEqual(vectors);
+    expect(change.vectors).toBe(change.vectors);
+    expect(receivedChange({ resourceId: "r5" })).toEqual({ resourceId: "r5" });
   });
 
   it("packs and unpacks empty and mismatched input", () => {

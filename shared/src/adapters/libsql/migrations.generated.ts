@@ -136,8 +136,16 @@ export const embeddedMigrations: readonly EmbeddedMigration[] = [
     ]
   },
   {
-    "tag": "0023_monitoring_samples",
+    "tag": "0021_not_current_idx",
     "when": 1796800000000,
+    "hash": "e1a4efbe701bac65b7de18d2c8cd7589925d9d21d8edc5442b851a1faf2b2f35",
+    "statements": [
+      "-- The resources not yet current (issue 14): a partial index on updated_at holding only them (with the\n-- columns its WHERE reads, so SQLite need not visit the rows to re-check it), so the\n-- dashboard's freshness lag (shared/src/app/monitoringSeries.ts) is read from the index alone, at a cost\n-- that follows the lagging rows, not the library. Its WHERE is RESOURCES_NOT_CURRENT in\n-- shared/src/adapters/libsql/schema.ts: SQLite uses the index only for a query with the same term.\nCREATE INDEX `resources_not_current_idx` ON `resources` (`updated_at`, `ingestion_status`, `embedded_revision`, `content_revision`, `indexed_revision`, `revision`, `quality_revision`, `classified_revision`) WHERE ingestion_status IN ('pending', 'processing')\n  OR (ingestion_status = 'completed' AND (embedded_revision < content_revision OR indexed_revision < revision OR quality_revision < revision OR classified_revision < content_revision));\n"
+    ]
+  },
+  {
+    "tag": "0023_monitoring_samples",
+    "when": 1796900000000,
     "hash": "931186195220ee5718167079ad3a8e0cf1ff7383fbeb2dcebecfcbecf8d89f6f",
     "statements": [
       "-- The dashboard sampler's readings (issue 18): the last hour of queue depths, dead letters, freshness lag and cache hit rate survives a restart of the API process.\nCREATE TABLE `monitoring_samples` (\n\t`t` text PRIMARY KEY NOT NULL,\n\t`sample` text NOT NULL\n);\n"

@@ -10,6 +10,14 @@ import { sql } from "drizzle-orm";
 import { integer, primaryKey, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { SeriesSample } from "../../observability/runtime";
 
+/**
+ * A resource not yet current: being ingested, or ingested with a derived datum behind its revision.
+ * The WHERE of the partial index `resources_not_current_idx` (migration 0021); SQLite uses that index only
+ * for a query whose WHERE contains this very term, so queries take it from here.
+ */
+export const RESOURCES_NOT_CURRENT = `ingestion_status IN ('pending', 'processing')
+  OR (ingestion_status = 'completed' AND (embedded_revision < content_revision OR indexed_revision < revision OR quality_revision < revision OR classified_revision < content_revision))`;
+
 export const resources = sqliteTable(
   "resources",
   {
@@ -56,7 +64,12 @@ export const resources = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [index("resources_hash_idx").on(t.contentHash), index("resources_batch_idx").on(t.batchId), index("resources_created_idx").on(t.createdAt, t.id), index("resources_duplicate_idx").on(t.duplicateOf)],
+  (t) => [
+    index("resources_hash_idx").on(t.contentHash), index("resources_batch_idx").on(t.batchId), index("resources_created_idx").on(t.createdAt, t.id), index("resources_duplicate_idx").on(t.duplicateOf),
+    index("resources_not_current_idx")
+      .on(t.updatedAt, t.ingestionStatus, t.embeddedRevision, t.contentRevision, t.indexedRevision, t.revision, t.qualityRevision, t.classifiedRevision)
+      .where(sql.raw(RESOURCES_NOT_CURRENT)),
+  ],
 );
 
 export type IngestionStatus = "pending" | "processing" | "completed" | "failed";

@@ -34,6 +34,13 @@ export interface StoreOptions {
    */
   busyTimeoutMs?: number;
   /**
+   * First and longest pause between the async retries of a write that found
+   * the file locked (default 10 ms doubling to 2 s). A process that must not
+   * wait synchronously at all (the API process: busy timeout 0) retries often
+   * instead, with short pauses.
+   */
+  busyRetryDelayMs?: { first: number; max: number };
+  /**
    * Group-commit window of bookkeeping writes (`writeGrouped`). 0: each waits
    * for its own commit and callers await it (AWS Lambda, frozen between
    * invocations, must not leave writes on a timer).
@@ -68,9 +75,9 @@ interface Rider {
   deadline: number;
 }
 
-/** Async retries of a write that found the file locked: ~2 minutes in all, then the error is real. */
-const BUSY_RETRY_LIMIT = 60;
-const BUSY_RETRY_MAX_DELAY_MS = 2_000;
+/** Async retries of a write that found the file locked: for 2 minutes, then the error is real. */
+const BUSY_RETRY_FOR_MS = 120_000;
+const BUSY_RETRY_DELAY_MS = { first: 10, max: 2_000 };
 
 /** SQLITE_BUSY / SQLITE_LOCKED and their extended codes, as the libSQL client reports them. */
 export function isBusyError(e: unknown): boolean {
@@ -90,6 +97,7 @@ export class Store {
   readonly terms: FtsTerms;
   readonly #writes = new Mutex();
   readonly #isFile: boolean;
+  #busyRetryDelayMs = BUSY_RETRY_DELAY_MS;
   groupCommitMs = GROUP_COMMIT_MS;
   /** The `synchronous` level set on this store's connections (file stores), or null (a libSQL server decides). */
   synchronous: StoreSynchronous | null = null;
@@ -121,6 +129,7 @@ export class Store {
     const maxConnections = options.maxConcurrency ?? 20;
     const stats = new StoreStats(maxConnections, options.idleCheckMs ?? 30_000);
     const store = new Store(stats.instrument(raw), options.url, stats);
+    store.#busyRetryDelayMs = options.busyRetryDelayMs ?? BUSY_RETRY_DELAY_MS;
     store.groupCommitMs = options.groupCommitMs ?? GROUP_COMMIT_MS;
     if (store.#isFile) {
       store.synchronous = options.synchronous ?? synchronousFromEnv();
@@ -314,13 +323,15 @@ export class Store {
   }
 
   async #retryBusy<T>(attempt: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    const { first, max } = this.#busyRetryDelayMs;
     for (let tries = 0; ; tries++) {
       try {
         return await attempt();
       } catch (e) {
-        if (!isBusyError(e) || tries >= BUSY_RETRY_LIMIT) throw e;
+        if (!isBusyError(e) || Date.now() - started >= BUSY_RETRY_FOR_MS) throw e;
         this.stats.busyRetry();
-        const delay = Math.min(BUSY_RETRY_MAX_DELAY_MS, 10 * 2 ** Math.min(tries, 8));
+        const delay = Math.min(max, first * 2 ** Math.min(tries, 16));
         await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       }
     }
