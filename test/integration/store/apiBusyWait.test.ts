@@ -51,7 +51,7 @@ async function writeWhileLocked(options: Partial<StoreOptions>, holdMs: number):
       clearInterval(ticker);
     }
     expect(await holder.exited).toBe(0);
-    expect(holder.stdout()).toMatch(/released/);
+    await holder.waitForLine(/^released$/m, 10_000);
     return { maxGapMs, retries: store.stats.snapshot().busyRetries };
   } finally {
     store.close();

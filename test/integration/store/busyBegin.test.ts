@@ -64,7 +64,8 @@ describe("a write that met another process's lock", () => {
     const holder = await holdLock(600);
     // Busy at BEGIN (the holder has the lock): retried asynchronously until the holder commits.
     await insert("while-held");
-    expect(holder.stdout()).toMatch(/released/);
+    // The insert could only land once the holder committed (its "released" line may still be in the pipe).
+    await holder.waitForLine(/^released$/m, 10_000);
     expect(store.stats.snapshot().busyRetries).toBeGreaterThan(0);
 
     // The lock is free now: each of these commits on its first try, on the very connection that met the busy BEGIN.
