@@ -77,6 +77,9 @@ export class OutboxRelay {
   publishStaged(events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
     for (const e of events) this.#inFlight.add(e.meta.eventId);
+    // Inline consumers publish from inside this publish: sharing passes (at most MAX_PASSES at once)
+    // would have them wait for a pass that waits for them. Each call publishes on its own.
+    if (this.bus.runsConsumers) return this.#publishAndSettle(events);
     return new Promise<void>((resolve) => {
       this.#waiting.push({ events, done: resolve });
       this.#schedulePass();
@@ -112,6 +115,17 @@ export class OutboxRelay {
     this.#passes++;
     // More waiting than one pass carries: another pass may start alongside this one.
     this.#schedulePass();
+    try {
+      await this.#publishAndSettle(events);
+    } finally {
+      this.#passes--;
+      for (const c of callers) c.done();
+      this.#schedulePass();
+    }
+  }
+
+  /** Publishes `events` and settles what the relay tracks for them. Never throws: failures leave them to the sweeper. */
+  async #publishAndSettle(events: readonly DomainEvent[]): Promise<void> {
     let marking: Promise<void> | undefined;
     try {
       marking = (await this.#publish(events)).marking;
@@ -127,9 +141,6 @@ export class OutboxRelay {
       };
       if (marking) void marking.finally(release);
       else release();
-      this.#passes--;
-      for (const c of callers) c.done();
-      this.#schedulePass();
     }
   }
 

@@ -11,4 +11,10 @@ export interface PublishResult {
  */
 export interface EventBus {
   publish(events: readonly DomainEvent[]): Promise<PublishResult>;
+  /**
+   * True when `publish` runs the consumers before it resolves (TASK_MODE=inline). Their own
+   * events are published from inside that call, so the relay must not make them wait for a
+   * publish it is itself still inside.
+   */
+  readonly runsConsumers?: boolean;
 }

@@ -15,6 +15,7 @@ import { taskFor } from "../../tasks/registry";
 import type { AppContext } from "../../app/context";
 
 export class InlineBus implements EventBus {
+  readonly runsConsumers = true;
   #app: AppContext | undefined;
 
   constructor(private readonly table: readonly Route[]) {}
