@@ -13,13 +13,13 @@
  * Nothing may be created. Chromium missing is a failure, not a skip.
  */
 import { existsSync } from "node:fs";
+import { CHROMIUM } from "../helpers/browser";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { api, startTestStack, type TestStack } from "../helpers/stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 
 let stack: TestStack;
 let browser: Browser;

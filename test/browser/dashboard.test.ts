@@ -13,11 +13,11 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { sharedRedisUrl } from "../helpers/sharedRedis";
 
-const CHROMIUM = "/usr/bin/chromium";
 const KEY = "dashboard-test-key";
 const SCREENSHOT = path.resolve("test-results/dashboard.png");
 const SCREENSHOT_DEAD_LETTER = path.resolve("test-results/dashboard-dead-letter.png");
@@ -27,12 +27,8 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as test/globalSetup.ts does when it runs as root`);
   stack = await startTestStack({ env: { API_KEY: KEY, REDIS_URL: sharedRedisUrl(), QUEUE_PREFIX: `dash${process.pid}${randomUUID().slice(0, 6)}` } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
 });
 

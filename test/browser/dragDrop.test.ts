@@ -10,14 +10,14 @@
  * not navigate away to open them (the drop's default is prevented).
  * Screenshots go to test-results/drop-*.png.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser";
 import { api, startTestStack, type TestStack } from "../helpers/stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 const KEY = "drop-test-key";
 const auth = { "x-api-key": KEY };
 const OUT = path.resolve("test-results");
@@ -30,13 +30,9 @@ let page: Page;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
   mkdirSync(OUT, { recursive: true });
   stack = await startTestStack({ env: { API_KEY: KEY, QUEUE_PREFIX: `drop${process.pid}${randomUUID().slice(0, 6)}` } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on("pageerror", (e) => errors.push(e.message));
 }, 60_000);

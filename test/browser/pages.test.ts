@@ -9,15 +9,15 @@
  *
  * Chromium missing is a failure, not a skip: `.ci/run` installs it.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 const KEY = "pages-test-key";
 const OUT = path.resolve("test-results");
 const shot = (name: string) => path.join(OUT, `pages-${name}.png`);
@@ -28,13 +28,9 @@ let page: Page;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
   mkdirSync(OUT, { recursive: true });
   stack = await startTestStack({ seriesIntervalMs: 500, env: { API_KEY: KEY, QUEUE_PREFIX: `pages${process.pid}${randomUUID().slice(0, 6)}` } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on("pageerror", (e) => errors.push(e.message));
 });

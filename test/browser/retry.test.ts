@@ -7,16 +7,15 @@
  * agrees. The page also shows the stored text, as text, collapsed when long.
  * Screenshots go to test-results/retry-*.png.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
-import { PermanentError } from "@shared/errors";
-import type { Embedder } from "@shared/ports/embedder";
+import { refusingEmbedder } from "../helpers/refusingEmbedder";
 
-const CHROMIUM = "/usr/bin/chromium";
 const KEY = "retry-page-test-key";
 const auth = { "x-api-key": KEY };
 const OUT = path.resolve("test-results");
@@ -30,17 +29,6 @@ const errors: string[] = [];
 /** While true, the embedder refuses texts with the marker (a permanent failure: no retries). */
 let refusing = true;
 
-function refusingEmbedder(inner: Embedder): Embedder {
-  return {
-    id: inner.id,
-    dimensions: inner.dimensions,
-    embed(texts) {
-      if (refusing && texts.some((t) => t.includes(MARKER))) return Promise.reject(new PermanentError("the embedder refused this text"));
-      return inner.embed(texts);
-    },
-  };
-}
-
 interface StatusView {
   stages: Array<{ stage: string; state: string }>;
   upToDate: boolean;
@@ -49,14 +37,10 @@ const status = async (id: string) => (await api<StatusView>(stack, "GET", `/reso
 const stateOf = (s: StatusView, stage: string) => s.stages.find((x) => x.stage === stage)?.state;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
   mkdirSync(OUT, { recursive: true });
   stack = await startTestStack({ env: { API_KEY: KEY, QUEUE_PREFIX: `retry${process.pid}${randomUUID().slice(0, 6)}` } });
-  stack.app.embedder = refusingEmbedder(stack.app.embedder);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  stack.app.embedder = refusingEmbedder(stack.app.embedder, MARKER, () => refusing);
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on("pageerror", (e) => errors.push(e.message));
 }, 60_000);

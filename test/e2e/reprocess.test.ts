@@ -14,8 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../helpers/processes";
 import { api, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { lastLedgerId, readLedger } from "../helpers/taskLedger";
-import { PermanentError } from "@shared/errors";
-import type { Embedder } from "@shared/ports/embedder";
+import { refusingEmbedder } from "../helpers/refusingEmbedder";
 
 const KEY = "reprocess-test-key";
 const auth = { "x-api-key": KEY };
@@ -37,17 +36,6 @@ interface StageView {
 interface StatusView {
   stages: StageView[];
   upToDate: boolean;
-}
-
-function refusingEmbedder(inner: Embedder): Embedder {
-  return {
-    id: inner.id,
-    dimensions: inner.dimensions,
-    embed(texts) {
-      if (refusing && texts.some((t) => t.includes(MARKER))) return Promise.reject(new PermanentError("the embedder refused this text"));
-      return inner.embed(texts);
-    },
-  };
 }
 
 async function status(id: string): Promise<StatusView> {
@@ -79,7 +67,7 @@ let healthy: string;
 beforeAll(async () => {
   inbox = mkdtempSync(path.join(os.tmpdir(), "alexandria-reprocess-"));
   stack = await startTestStack({ env: { API_KEY: KEY, FILE_ALLOWED_DIRS: inbox, ALLOW_FILE_URLS: "true" } });
-  stack.app.embedder = refusingEmbedder(stack.app.embedder);
+  stack.app.embedder = refusingEmbedder(stack.app.embedder, MARKER, () => refusing);
   poisoned = await add(`Lighthouse keepers logged the weather every hour. ${MARKER} one`);
   second = await add(`Tide tables predict the height of the sea at each port. ${MARKER} two`);
   third = await add(`Sailmakers stitch canvas with waxed thread and a palm. ${MARKER} three`);
