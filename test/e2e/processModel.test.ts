@@ -13,7 +13,6 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -22,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, waitFor } from "../helpers/stack";
 import { killAllProcesses } from "../helpers/processes";
 import { isAlive, startNpmStart, type NpmStart } from "../helpers/npmStart";
-import { listeningPorts, nonLoopbackAddresses, pidOwningLocalPort } from "../helpers/procNet";
+import { listeningPorts, nonLoopbackAddresses, pidOwningLocalPort, tryConnect } from "../helpers/procNet";
 import { startLocalServer, type LocalServer } from "../helpers/localServer";
 import { instantTimings, routes, type RouteOverrides } from "@shared/events/routing";
 import { untilAllCurrent, untilCurrent } from "../helpers/resourceStatus";
@@ -239,17 +238,3 @@ describe("npm start: the API process runs no task; worker processes do", () => {
   });
 });
 
-function tryConnect(host: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: 3_000 });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve("connected");
-    });
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve("timeout");
-    });
-    socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-  });
-}

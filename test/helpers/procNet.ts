@@ -5,6 +5,7 @@
  * from loopback only and to find the worker holding a request.
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 
 interface TcpSocket {
@@ -70,4 +71,20 @@ export function nonLoopbackAddresses(): string[] {
     .flatMap((list) => list ?? [])
     .filter((a) => !a.internal && !(a.family === "IPv6" && a.address.toLowerCase().startsWith("fe80")))
     .map((a) => a.address);
+}
+
+/** Tries a TCP connection: "connected", "timeout" (3 s), or the error code (ECONNREFUSED, EADDRNOTAVAIL, ...). */
+export function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 3_000 });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve("timeout");
+    });
+    socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
 }

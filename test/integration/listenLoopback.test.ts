@@ -7,10 +7,10 @@
  * non-loopback address of the machine and must be refused. The full
  * `npm start` process tree is checked in test/e2e/processModel.test.ts.
  */
-import net from "node:net";
+import type net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startQueueServer, type QueueServer } from "@local/queue/queueServer";
-import { listeningPorts, nonLoopbackAddresses } from "../helpers/procNet";
+import { listeningPorts, nonLoopbackAddresses, tryConnect } from "../helpers/procNet";
 import { startTestStack, type TestStack } from "../helpers/stack";
 
 let queue: QueueServer;
@@ -26,21 +26,6 @@ afterAll(async () => {
   await queue?.stop();
 });
 
-function connect(host: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: 3_000 });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve("connected");
-    });
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve("timeout");
-    });
-    socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
-  });
-}
-
 describe("local listeners", () => {
   it("every listening port of the process (queue server, its stack's queue server, API) refuses non-loopback addresses", async () => {
     const ports = listeningPorts([process.pid]);
@@ -51,8 +36,8 @@ describe("local listeners", () => {
     // A machine with no non-loopback address cannot be reached from outside; the bind check below still holds.
     const outcomes: string[] = [];
     for (const port of ports) {
-      expect(await connect("127.0.0.1", port), `port ${port} on loopback`).toBe("connected");
-      for (const address of addresses) outcomes.push(`${address}:${port} ${await connect(address, port)}`);
+      expect(await tryConnect("127.0.0.1", port), `port ${port} on loopback`).toBe("connected");
+      for (const address of addresses) outcomes.push(`${address}:${port} ${await tryConnect(address, port)}`);
     }
     expect(outcomes.filter((o) => !o.endsWith("ECONNREFUSED"))).toEqual([]);
     // The API server's own socket is bound to loopback, not a wildcard.
