@@ -19,7 +19,11 @@
  * `extract-sandbox.mjs` (infra/lib/constructs/app-function.ts).
  *
  * Children are reused while they stay healthy (an idle one does not keep the
- * parent alive), so a document costs a message, not a process start.
+ * parent alive), so a document costs a message, not a process start. A process
+ * has at most SANDBOX_POOL_SIZE children: a burst of extractions (a bulk
+ * import runs several ingestions at once) waits for a free child instead of
+ * starting more — a start costs ~0.3–1 s of CPU with the TypeScript loader,
+ * and parsing is CPU-bound, so children beyond the cores add nothing.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
@@ -32,7 +36,8 @@ import type { SandboxReply, SandboxRequest } from "./sandboxWorker";
 
 /** The bundle's file name of the sandbox entry (infra bundles sandboxWorker.ts under it). */
 export const SANDBOX_BUNDLE_FILE = "extract-sandbox.mjs";
-const MAX_IDLE_CHILDREN = 2;
+/** Children one process keeps at most (busy + idle); requests beyond wait for one. */
+export const SANDBOX_POOL_SIZE = 2;
 const STDERR_TAIL_BYTES = 4096;
 
 interface SandboxChild {
@@ -40,12 +45,23 @@ interface SandboxChild {
   heapMb: number;
   ready: Promise<void>;
   stderrTail: string;
+  /** Killed or exited: its place in the pool is free again. */
+  retired: boolean;
 }
 
 const idle: SandboxChild[] = [];
+/** Children alive or starting, busy or idle (at most SANDBOX_POOL_SIZE). */
+let live = 0;
+let started = 0;
+const waiting: Array<() => void> = [];
+
+/** How many sandbox children this process has started (tests, monitoring). */
+export function sandboxChildrenStarted(): number {
+  return started;
+}
 
 export async function extractInSandbox(input: ExtractInput, limits: ExtractionLimits = DEFAULT_EXTRACTION_LIMITS): Promise<ExtractedDocument> {
-  const sandbox = takeIdle(limits.heapMb) ?? startChild(limits.heapMb);
+  const sandbox = await acquire(limits.heapMb);
   setReferenced(sandbox.child, true);
   let healthy = false;
   try {
@@ -55,13 +71,44 @@ export async function extractInSandbox(input: ExtractInput, limits: ExtractionLi
     if ("ok" in reply && reply.ok) return reply.document;
     throw rebuild("error" in reply ? reply.error : { name: "Error", message: "unexpected reply from the sandbox" });
   } finally {
-    if (healthy && idle.length < MAX_IDLE_CHILDREN) {
-      setReferenced(sandbox.child, false);
-      idle.push(sandbox);
-    } else {
-      sandbox.child.kill("SIGKILL");
-    }
+    release(sandbox, healthy);
   }
+}
+
+/** An idle child of this heap size, a new one while the pool has room, or the next one freed. */
+async function acquire(heapMb: number): Promise<SandboxChild> {
+  for (;;) {
+    const reused = takeIdle(heapMb);
+    if (reused) return reused;
+    if (live < SANDBOX_POOL_SIZE) return startChild(heapMb);
+    // Full: an idle child with another heap limit gives up its place.
+    const other = idle.shift();
+    if (other) {
+      retire(other);
+      continue;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+}
+
+function release(sandbox: SandboxChild, healthy: boolean): void {
+  if (healthy && !sandbox.retired) {
+    setReferenced(sandbox.child, false);
+    idle.push(sandbox);
+  } else {
+    retire(sandbox);
+  }
+  waiting.shift()?.();
+}
+
+/** Kills a child and frees its place in the pool (once, whether it is killed or exits by itself). */
+function retire(sandbox: SandboxChild): void {
+  const at = idle.indexOf(sandbox);
+  if (at !== -1) idle.splice(at, 1);
+  if (sandbox.retired) return;
+  sandbox.retired = true;
+  live--;
+  sandbox.child.kill("SIGKILL");
 }
 
 function run(sandbox: SandboxChild, request: SandboxRequest, limits: ExtractionLimits): Promise<SandboxReply> {
@@ -109,7 +156,9 @@ function startChild(heapMb: number): SandboxChild {
     // Only what a parser needs: the child reads hostile bytes, so it gets no keys, tokens or AWS credentials.
     env: sandboxEnvironment(),
   });
-  const sandbox: SandboxChild = { child, heapMb, stderrTail: "", ready: Promise.resolve() };
+  live++;
+  started++;
+  const sandbox: SandboxChild = { child, heapMb, stderrTail: "", ready: Promise.resolve(), retired: false };
   child.stderr?.on("data", (chunk: Buffer) => {
     sandbox.stderrTail = (sandbox.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
   });
@@ -125,8 +174,11 @@ function startChild(heapMb: number): SandboxChild {
   sandbox.ready.catch(() => undefined);
   child.on("error", () => undefined);
   child.once("exit", () => {
-    const at = idle.indexOf(sandbox);
-    if (at !== -1) idle.splice(at, 1);
+    // An idle child that died frees its place; a busy one is retired by its request's release.
+    if (idle.includes(sandbox)) {
+      retire(sandbox);
+      waiting.shift()?.();
+    }
   });
   return sandbox;
 }

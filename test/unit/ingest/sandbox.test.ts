@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DocumentTooComplexError } from "@shared/ingest/errors";
 import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "@shared/ingest/extractionLimits";
-import { extractInSandbox } from "@shared/ingest/sandbox";
+import { extractInSandbox, SANDBOX_POOL_SIZE, sandboxChildrenStarted } from "@shared/ingest/sandbox";
 import { buildPdf, deeplyNestedHtml, manyAttributesHtml, pdfBomb, textPage } from "../../helpers/hostileDocuments";
 
 const html = (text: string) => ({ bytes: new TextEncoder().encode(text), contentType: "text/html" });
@@ -105,5 +105,19 @@ describe("extraction sandbox environment", () => {
     } finally {
       delete process.env["API_KEY"];
     }
+  });
+});
+
+describe("extraction sandbox pool", () => {
+  it("runs a burst of extractions on a bounded set of children instead of starting one per request", async () => {
+    const page = (i: number) => html(`<html><head><title>Page ${i}</title></head><body><p>Body of page ${i}.</p></body></html>`);
+    const before = sandboxChildrenStarted();
+    // A bulk import asks for many extractions at once (poller concurrency); each new child costs a
+    // Node start with the TypeScript loader, so the burst must wait for the pool, not grow it.
+    for (let round = 0; round < 2; round++) {
+      const docs = await Promise.all(Array.from({ length: 8 }, (_, i) => extractInSandbox(page(round * 8 + i))));
+      expect(docs.map((doc) => doc.title)).toEqual(Array.from({ length: 8 }, (_, i) => `Page ${round * 8 + i}`));
+    }
+    expect(sandboxChildrenStarted() - before).toBeLessThanOrEqual(SANDBOX_POOL_SIZE);
   });
 });
