@@ -9,13 +9,21 @@
  * stored pages. Also: import rate, how soon a page is keyword-searchable after
  * its ingestion, and the embedding cost.
  *
- * `npm run eval:search [-- --quick] [-- --questions <file>] [-- --embedder encoder|lexical]`
+ * The import runs on `npm start`'s process model (the API process with its
+ * queue server and one worker process per core, real route delays), as a
+ * person importing the manual would run it; the questions are then asked in
+ * process over the same store, with the API stopped (`search()`, no HTTP).
+ * `--in-process` imports with the pollers inside the benchmark's process
+ * instead (one event loop, no route delays), as before the worker model.
+ *
+ * `npm run eval:search [-- --quick] [-- --questions <file>] [-- --embedder encoder|lexical] [-- --in-process]`
  * `--quick`: the pages the first 80 questions accept plus 220 others (seeded), those 80 questions.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createClient } from "@libsql/client";
+import { createClient, type Client } from "@libsql/client";
+import { startLocalStack, type LocalStack } from "@local/stack";
 import { search, type SearchMode } from "@shared/app/search";
 import { queryTokens } from "@shared/domain/ftsQuery";
 import { instantTimings } from "@shared/events/routing";
@@ -23,7 +31,8 @@ import { seededRandom } from "@test/helpers/seededRandom";
 import { repoRoot } from "@test/helpers/processes";
 import { expectStatus, sleep } from "./lib/http";
 import type { Benchmark, Figure } from "./lib/report";
-import { startBenchStack, type BenchStack } from "./lib/stack";
+import { startBenchNpmStart } from "./lib/npmStartStack";
+import { startBenchStack } from "./lib/stack";
 import { percentile, round } from "./lib/stats";
 import { scoreRankings, type Metrics, type Question } from "./lib/searchMetrics";
 
@@ -35,6 +44,8 @@ export interface SearchEvalOptions {
   quick: boolean;
   questionsFile?: string;
   embedder?: "encoder" | "lexical";
+  /** Import with the pollers in this process (no worker processes, no route delays). */
+  inProcess?: boolean;
 }
 
 /** Installs Debian's postgresql-doc-15 when the manual is missing (root, as on this project's machines). */
@@ -67,7 +78,13 @@ interface ImportFigures {
   embedding: { vectors: number; wallSeconds: number; passagesPerSecond: number; secondsPer1000Pages: number };
 }
 
-export async function importManual(stack: BenchStack, pages: readonly string[]): Promise<{ ids: Map<string, string>; figures: ImportFigures }> {
+/** Where the import goes: the API's address and a client on its store. */
+export interface ImportTarget {
+  url: string;
+  store: Client;
+}
+
+export async function importManual(stack: ImportTarget, pages: readonly string[]): Promise<{ ids: Map<string, string>; figures: ImportFigures }> {
   const ids = new Map<string, string>();
   const t0 = Date.now();
   // POST /resources/batch, 100 pages a request (one transaction each, as a client importing a folder would).
@@ -78,7 +95,7 @@ export async function importManual(stack: BenchStack, pages: readonly string[]):
     });
     res.body.items.forEach((item, j) => ids.set(item.id, chunk[j]!));
   }
-  const client = stack.app.store.client;
+  const client = stack.store;
   for (let last = ""; ; ) {
     const rs = await client.execute(`SELECT
       sum(ingestion_status = 'failed') AS failed,
@@ -130,7 +147,7 @@ export async function importManual(stack: BenchStack, pages: readonly string[]):
 }
 
 /** Plain FTS5 BM25 over the same stored pages (title + text), the question's words OR-ed: the baseline. */
-async function bm25Baseline(stack: BenchStack, ids: Map<string, string>, questions: readonly Question[]) {
+async function bm25Baseline(stack: LocalStack, ids: Map<string, string>, questions: readonly Question[]) {
   const db = createClient({ url: ":memory:" });
   await db.execute("CREATE VIRTUAL TABLE pages USING fts5(file UNINDEXED, title, body, tokenize = 'porter unicode61 remove_diacritics 2')");
   const rows = await stack.app.store.client.execute("SELECT id, title, content FROM resources WHERE ingestion_status = 'completed'");
@@ -151,7 +168,7 @@ async function bm25Baseline(stack: BenchStack, ids: Map<string, string>, questio
   return { rankings, latencies };
 }
 
-async function askAll(stack: BenchStack, ids: Map<string, string>, questions: readonly Question[], mode: SearchMode) {
+async function askAll(stack: LocalStack, ids: Map<string, string>, questions: readonly Question[], mode: SearchMode) {
   const rankings = new Map<string, string[]>();
   const latencies: number[] = [];
   for (const q of questions) {
@@ -172,13 +189,10 @@ export async function runSearchEval(options: SearchEvalOptions) {
   const { pages, questions } = chooseWork(options.quick, options.questionsFile ?? QUESTIONS);
   const embedder = options.embedder ?? "encoder";
   process.stdout.write(`  ${pages.length} pages, ${questions.length} questions, EMBEDDER=${embedder}\n`);
-  const stack = await startBenchStack("search-eval", {
-    // The search index keeps its real 1 s delay: "keyword-searchable after ingestion" is measured with it.
-    routeOverrides: instantTimings({ "search-index": { delaySeconds: 1 } }),
-    env: { EMBEDDER: embedder, CACHE: "off", FILE_ALLOWED_DIRS: DOCS_DIR },
-  });
+  const env = { EMBEDDER: embedder, CACHE: "off", FILE_ALLOWED_DIRS: DOCS_DIR };
+  const imported = options.inProcess ? await importInProcess(pages, env) : await importWithWorkers(pages, env);
+  const { stack, ids, figures } = imported;
   try {
-    const { ids, figures } = await importManual(stack, pages);
     const modes: Record<string, ModeFigures> = {};
     const measure = (name: string, r: { rankings: Map<string, string[]>; latencies: number[] }) => {
       modes[name] = { ...scoreRankings(questions, r.rankings), latencyMs: { p50: round(percentile(r.latencies, 50)), p99: round(percentile(r.latencies, 99)) } };
@@ -187,9 +201,54 @@ export async function runSearchEval(options: SearchEvalOptions) {
     // One pass first so that the encoder's thread is loaded and SQLite's pages are warm in every mode alike.
     await askAll(stack, ids, questions.slice(0, 5), "hybrid");
     for (const mode of MODES) measure(mode, await askAll(stack, ids, questions, mode));
-    return { pages: pages.length, questions: questions.length, embedder, import: figures, modes };
+    return { pages: pages.length, questions: questions.length, embedder, processModel: options.inProcess ? "in-process" : "npm start", import: figures, modes };
   } finally {
+    await imported.dispose();
+  }
+}
+
+type Imported = { stack: LocalStack; ids: Map<string, string>; figures: ImportFigures; dispose(): Promise<void> };
+
+/** `npm start` (API process + one worker process per core, real delays) imports; then an in-process app reads the same store. */
+async function importWithWorkers(pages: readonly string[], env: Record<string, string>): Promise<Imported> {
+  const server = await startBenchNpmStart("search-eval", { env: { ...env, LOG_LEVEL: "warn" } });
+  let result: Awaited<ReturnType<typeof importManual>>;
+  try {
+    result = await importManual({ url: server.url, store: server.store }, pages);
+  } catch (error) {
+    await server.dispose();
+    throw error;
+  }
+  await server.stop();
+  const stack = await startLocalStack({
+    api: false,
+    workers: false,
+    monitoring: false,
+    sweepIntervalMs: 0,
+    env: { ...env, DATA_DIR: server.dataDir, PORT: "0", LOG_LEVEL: "silent", QUEUE_PREFIX: `evalread${process.pid}`, REDIS_URL: undefined },
+  });
+  return {
+    stack,
+    ...result,
+    async dispose() {
+      await stack.stop();
+      await server.dispose();
+    },
+  };
+}
+
+/** The pollers in this process, one event loop; only the search index keeps its real 1 s delay. */
+async function importInProcess(pages: readonly string[], env: Record<string, string>): Promise<Imported> {
+  const stack = await startBenchStack("search-eval", {
+    // The search index keeps its real 1 s delay: "keyword-searchable after ingestion" is measured with it.
+    routeOverrides: instantTimings({ "search-index": { delaySeconds: 1 } }),
+    env,
+  });
+  try {
+    return { stack, ...(await importManual({ url: stack.url, store: stack.app.store.client }, pages)), dispose: () => stack.dispose() };
+  } catch (error) {
     await stack.dispose();
+    throw error;
   }
 }
 

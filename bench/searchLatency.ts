@@ -63,7 +63,7 @@ if (reuse) {
   process.stdout.write(`reusing ${dataDir} (${ids.size} pages)\n`);
 } else {
   process.stdout.write(`importing ${pages.length} pages into ${dataDir} ...\n`);
-  ids = (await importManual({ ...stack, dataDir, redisPrefix: "", dispose: async () => undefined }, pages)).ids;
+  ids = (await importManual({ url: stack.url, store: stack.app.store.client }, pages)).ids;
   writeFileSync(idsFile, JSON.stringify(Object.fromEntries(ids)));
 }
 const ctx = stack.app;

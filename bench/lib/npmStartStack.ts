@@ -13,7 +13,9 @@ import { sleep } from "./http";
 
 export interface BenchNpmStart extends NpmStart {
   store: Client;
-  /** SIGTERM (drain), then remove the data directory. */
+  /** SIGTERM (drain); the data directory stays (a benchmark may read the store after). */
+  stop(): Promise<void>;
+  /** Stop, then remove the data directory. */
   dispose(): Promise<void>;
 }
 
@@ -21,11 +23,18 @@ export async function startBenchNpmStart(label: string, options: { workers?: num
   const dataDir = tempDir(label);
   const stack = await startNpmStart({ dataDir, ...(options.workers ? { workers: options.workers } : {}), env: { WORKERS: options.workers ? String(options.workers) : undefined, ...options.env } });
   const store = createClient({ url: `file:${path.join(dataDir, "alexandria.db")}` });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    store.close();
+    await stack.proc.kill("SIGTERM", 60_000);
+  };
   return Object.assign(stack, {
     store,
+    stop,
     async dispose() {
-      store.close();
-      await stack.proc.kill("SIGTERM", 60_000);
+      await stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   });
