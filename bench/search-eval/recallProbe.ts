@@ -317,14 +317,19 @@ if (process.env.PROBE_SHOW) {
   }
 }
 const only = (process.env.PROBE_ONLY ?? "").trim();
-const table: string[] = ["| variant | s@1 | s@5 | s@5 easy | s@5 paraphrase | MRR@10 | nDCG@10 |", "|---|---|---|---|---|---|---|"];
+const table: string[] = ["| variant | s@1 | s@5 | s@5 easy | s@5 paraphrase | MRR@10 | nDCG@10 | s@20 |", "|---|---|---|---|---|---|---|---|"];
 for (const [name, rank] of variants) {
   if (only && !name.includes(only) && !name.includes("now")) continue;
   const rankings = new Map<string, string[]>();
-  for (const q of questions) rankings.set(q.id, rank(q.id).slice(0, 10).map((r) => ids.get(r.id) ?? r.id));
+  let within20 = 0;
+  for (const q of questions) {
+    const pages = rank(q.id).slice(0, 20).map((r) => ids.get(r.id) ?? r.id);
+    if (pages.some((page) => q.accepted.includes(page))) within20++;
+    rankings.set(q.id, pages.slice(0, 10));
+  }
   const m = scoreRankings(questions, rankings);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  table.push(`| ${name} | ${pct(m.all.success1)} | ${pct(m.all.success5)} | ${pct(m.easy.success5)} | ${pct(m.paraphrase.success5)} | ${m.all.mrr10.toFixed(3)} | ${m.all.ndcg10.toFixed(3)} |`);
+  table.push(`| ${name} | ${pct(m.all.success1)} | ${pct(m.all.success5)} | ${pct(m.easy.success5)} | ${pct(m.paraphrase.success5)} | ${m.all.mrr10.toFixed(3)} | ${m.all.ndcg10.toFixed(3)} | ${pct(within20 / questions.length)} |`);
 }
 process.stdout.write(`${ids.size} pages, ${questions.length} questions (${questions.filter((q) => q.kind === "paraphrase").length} paraphrases); vocabulary ${cache.vocabSize} words, embedded in ${cache.seconds.vocabEmbed.toFixed(1)} s\n\n${table.join("\n")}\n`);
 await stack.stop();
