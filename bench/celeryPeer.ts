@@ -9,7 +9,8 @@
  * (fauxqs, as `npm start` starts it) and 2 worker processes
  * (bench/peer/noopWorker.ts) run the route's poller, consumer and task runner
  * against the same libSQL file. Timed from before the first outbox commit to
- * the last ledger row's finish.
+ * the last ledger row's finish. Writers hand their events to the relay and
+ * return after the commit (OutboxRelay handOff, as in the local stack).
  *
  * Celery 5 + Redis from Debian's packages, no-op tasks with acks_late and 2
  * prefork processes, publish → result (bench/peer/celeryNoop.py).
@@ -32,6 +33,7 @@ import { inParallel } from "./lib/npmStartStack";
 import { tempDir } from "./lib/stack";
 import { sleep } from "./lib/http";
 import { round } from "./lib/stats";
+import { measureCpu } from "./lib/processCpu";
 import type { Benchmark, Figure } from "./lib/report";
 
 const WORKERS = 2;
@@ -44,11 +46,13 @@ interface NoopRun {
   tasks: number;
   seconds: number;
   tasksPerSecond: number;
-  /** Until the last outbox commit returned (its publish included). */
+  /** Until the last outbox commit returned (writers hand their events to the relay: the publish may still be running). */
   commitSeconds: number;
   /** Messages per handler call in the workers (warm-up included), and their poller loops at the end. */
   meanBatch?: number;
   pollerLoops?: number[];
+  /** CPU seconds each process spent from the first commit to the last ledger row (Linux /proc). */
+  cpuSeconds?: Record<string, number | null>;
 }
 
 function celery(tasks: number): NoopRun & { publishSeconds: number } {
@@ -80,7 +84,8 @@ async function ours(tasks: number, perCommit: number): Promise<NoopRun> {
     await store.migrate();
     const prefix = `noop${process.pid}`;
     const topology = await ensureQueues(sqs, [noopRoute], prefix);
-    const relay = new OutboxRelay(store, new LocalBus(sqs, [noopRoute], topology), EventEmitter.shared());
+    // As in the local stack (local/src/stack.ts): writers hand their events to the relay and return after the commit.
+    const relay = new OutboxRelay(store, new LocalBus(sqs, [noopRoute], topology), EventEmitter.shared(), { handOff: true });
     await Promise.all(
       Array.from({ length: WORKERS }, async () => {
         const child = fork(path.join(repoRoot, "bench/peer/noopWorker.ts"), [], {
@@ -112,12 +117,14 @@ async function ours(tasks: number, perCommit: number): Promise<NoopRun> {
     await inParallel(commits(40), WRITERS, (n) => commit("noop-warm", n));
     await waitFor("noop-warm", 40);
     const run = `noop-${Date.now()}`;
+    const cpu = measureCpu({ api: process.pid, queue: queue.pid, ...Object.fromEntries(children.map((c, i) => [`worker${i + 1}`, c.pid ?? 0])) });
     const t0 = Date.now();
     await inParallel(commits(tasks), WRITERS, (n) => commit(run, n));
     const committed = Date.now();
     const { lastFinished } = await waitFor(run, tasks);
+    const cpuSeconds = cpu.stop();
     const seconds = (lastFinished - t0) / 1000;
-    result = { tasks, seconds: round(seconds, 3), tasksPerSecond: round(tasks / seconds, 1), commitSeconds: round((committed - t0) / 1000, 3) };
+    result = { tasks, seconds: round(seconds, 3), tasksPerSecond: round(tasks / seconds, 1), commitSeconds: round((committed - t0) / 1000, 3), cpuSeconds };
     return result;
   } finally {
     await Promise.all(
@@ -171,9 +178,10 @@ export const celeryPeerBench: Benchmark = async ({ quick }) => {
     details: { celery: c, oursOnePerCommit: [a1, b1], oursBatched: [aN, bN], batch: BATCH, workers: WORKERS, writers: WRITERS },
     notes: [
       "Celery: Debian's python3-celery with Redis db 14 on 127.0.0.1:6379; a queue of its own per run; publish → result stored (acks_late: acknowledged as it finishes).",
-      `Ours: bench-only no-op route (not in the product's routing table) run by the product's poller, SQS consumer and task runner in ${WORKERS} forked worker processes; the queue server (fauxqs) in its own process as under npm start; this process commits the outbox rows (writeWithEvents, ${WRITERS} writers at once; one task per transaction, or ${BATCH}) and publishes it through the local bus; time from before the first commit to the last ledger row's finish (ledger rows group-committed).`,
+      `Ours: bench-only no-op route (not in the product's routing table) run by the product's poller, SQS consumer and task runner in ${WORKERS} forked worker processes; the queue server (fauxqs) in its own process as under npm start; this process commits the outbox rows (writeWithEvents, ${WRITERS} writers at once; one task per transaction, or ${BATCH}) and hands them to the outbox relay, which publishes them through the local bus in shared passes (as the local stack does: OutboxRelay handOff); time from before the first commit to the last ledger row's finish (ledger rows group-committed).`,
       `Messages per task-handler call (mean, warm-up included): one per commit ${a1.meanBatch} / ${b1.meanBatch}, batched ${aN.meanBatch} / ${bN.meanBatch}; poller loops per worker at the end ${JSON.stringify(b1.pollerLoops)}.`,
       `Until the last commit returned: ours one per commit ${a1.commitSeconds} / ${b1.commitSeconds} s, batched ${aN.commitSeconds} / ${bN.commitSeconds} s; Celery's publish ${c.commitSeconds} s.`,
+      `CPU seconds per process over the measured interval (ours, one per commit, after Celery): ${JSON.stringify(b1.cpuSeconds)}; batched ${JSON.stringify(bN.cpuSeconds)}.`,
     ],
   };
 };

@@ -25,6 +25,8 @@ const server = await startQueueServer({
   releaseInFlight: process.env.FAUXQS_RELEASE_IN_FLIGHT === "true",
 });
 process.stdout.write(`SQS_ENDPOINT=${server.endpoint}\n`);
+// The durability its file runs at (STORE_SYNCHRONOUS; docs/operations.md, "Durability"), or memory.
+process.stdout.write(`SQS_SYNCHRONOUS=${server.synchronous ?? "memory"}\n`);
 
 let stopping = false;
 const stop = (code: number) => {

@@ -110,7 +110,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const emitter = EventEmitter.shared();
   const inline = config.taskMode === "inline" ? new InlineBus(routes) : undefined;
   const bus: EventBus = inline ?? new LocalBus(sqs, routes, topology);
-  const relay = new OutboxRelay(store, bus, emitter);
+  // Writers return after their commit and leave the publish to the relay's next pass (OutboxRelay, handOff):
+  // a local process is not frozen after it answers, and stop() drains the relay before the queues go.
+  const relay = new OutboxRelay(store, bus, emitter, { handOff: true });
   const popularity = new PopularityCounter(store);
   const app: AppContext = { config, store, cache, searchResults, embedder: embedders.embedder, embedderById: embedders.embedderById, emitter, relay, routes, popularity };
   inline?.attach(app);
@@ -213,6 +215,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await new Promise<void>((r) => server!.close(() => r()));
       }
       await stopWorkers();
+      // Events the requests and tasks above committed and handed over: published before the queue client goes.
+      await relay.drain();
       await cache.close();
       await embedders.close();
       await monitoring?.stop();

@@ -7,6 +7,9 @@
  *   patch-package on `npm ci`) adds the `listenHost` option used here.
  * - With a data directory it persists every queue and message to SQLite, so a
  *   restart or a crash loses no queued task and no dead letter.
+ * - Its SQLite file runs at the store's durability level (STORE_SYNCHRONOUS,
+ *   docs/operations.md "Durability"), not at SQLite's default FULL: see
+ *   `persistAt` below.
  * - `releaseInFlight` makes the messages a previous run had received visible
  *   again at start. Their consumers died with that run; without it they would
  *   wait out their visibility timeout (12 minutes for ingestion) before anyone
@@ -14,6 +17,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { synchronousFromEnv, type StoreSynchronous } from "@shared/adapters/libsql/synchronous";
 
 export interface QueueServerOptions {
   /** 0: the OS picks a free port. */
@@ -24,6 +28,8 @@ export interface QueueServerOptions {
   dataDir?: string | undefined;
   /** Make messages left in flight by a previous run visible again (see above). */
   releaseInFlight?: boolean;
+  /** SQLite `synchronous` of the data directory's file; default STORE_SYNCHRONOUS (normal). */
+  synchronous?: StoreSynchronous;
 }
 
 export interface QueueServer {
@@ -31,7 +37,44 @@ export interface QueueServer {
   port: number;
   /** Messages made visible again at start. */
   released: number;
+  /** `PRAGMA synchronous` as read back from the persistence connection; null in memory. */
+  synchronous: StoreSynchronous | null;
   stop(): Promise<void>;
+}
+
+/**
+ * fauxqs (2.4.1, pinned) opens its file at SQLite's default, synchronous=FULL,
+ * and commits every send, receive and delete on its own: each waits for an
+ * fsync (2–8 ms on this machine), on the queue server's only thread, three
+ * times per message. That, not CPU, bounded the no-op throughput (issue 14:
+ * 1,000 tasks in 0.95 s at FULL, 0.55 s at NORMAL, in the same run). fauxqs
+ * has no option for it; its PersistenceManager prepares its statements right
+ * after opening the file (synchronously, inside `startFauxqs`), so a hook
+ * there sets the level on that connection first and reads it back.
+ */
+interface FauxqsPersistence {
+  db: { exec(sql: string): void; prepare(sql: string): { get(): unknown } };
+}
+let persistLevel: StoreSynchronous | undefined;
+let persistedAt: StoreSynchronous | null = null;
+let hooked = false;
+
+async function hookPersistence(): Promise<void> {
+  if (hooked) return;
+  const file = new URL("./persistence.js", import.meta.resolve("fauxqs"));
+  const mod = (await import(file.href)) as { PersistenceManager?: { prototype: { prepareStatements?: (this: FauxqsPersistence) => unknown } } };
+  const proto = mod.PersistenceManager?.prototype;
+  const prepare = proto?.prepareStatements;
+  if (!proto || typeof prepare !== "function") throw new Error("fauxqs changed: no PersistenceManager.prepareStatements to set its synchronous level on");
+  proto.prepareStatements = function (this: FauxqsPersistence) {
+    if (persistLevel) {
+      this.db.exec(`PRAGMA synchronous = ${persistLevel === "full" ? "FULL" : "NORMAL"}`);
+      const row = this.db.prepare("PRAGMA synchronous").get() as { synchronous?: number } | undefined;
+      persistedAt = row?.synchronous === 2 ? "full" : row?.synchronous === 1 ? "normal" : null;
+    }
+    return prepare.call(this);
+  };
+  hooked = true;
 }
 
 /** The file fauxqs keeps its state in (its PersistenceManager's layout in 2.4.1). */
@@ -59,7 +102,11 @@ export async function releaseInFlightMessages(dataDir: string): Promise<number> 
 export async function startQueueServer(options: QueueServerOptions): Promise<QueueServer> {
   const released = options.dataDir && options.releaseInFlight ? await releaseInFlightMessages(options.dataDir) : 0;
   const { startFauxqs } = await import("fauxqs");
-  const server = await startFauxqs({
+  if (options.dataDir) await hookPersistence();
+  // The file is opened synchronously inside startFauxqs, before its first await: no other start interleaves.
+  persistLevel = options.dataDir ? (options.synchronous ?? synchronousFromEnv()) : undefined;
+  persistedAt = null;
+  const starting = startFauxqs({
     port: options.port,
     logger: false,
     // Names the queue URLs only; the listening address is `listenHost`.
@@ -67,10 +114,18 @@ export async function startQueueServer(options: QueueServerOptions): Promise<Que
     listenHost: options.listenHost ?? "127.0.0.1",
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
+  const synchronous = persistedAt;
+  persistLevel = undefined;
+  const server = await starting;
+  if (options.dataDir && synchronous === null) {
+    await server.stop();
+    throw new Error("fauxqs changed: its persistence file was not opened where expected, so its synchronous level is unknown");
+  }
   return {
     endpoint: server.address,
     port: server.port,
     released,
+    synchronous,
     stop: () => server.stop(),
   };
 }

@@ -179,7 +179,7 @@ export async function invalidateNow(ctx: AppContext, tags: string[], correlation
     await ctx.store.write(async (tx) => {
       await stage(tx, [event]);
     });
-    await ctx.relay.publishStaged([event]);
+    await ctx.relay.afterCommit([event]);
   }
 }
 

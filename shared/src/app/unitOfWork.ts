@@ -1,7 +1,9 @@
 /**
  * The one way to change the store and announce it: the change and its events
- * are written in one transaction, then the events are published. If publishing
- * fails the events wait in the outbox; the change is never lost or silent.
+ * are written in one transaction, then handed to the outbox relay, which
+ * publishes them (OutboxRelay.afterCommit: the writer waits for that publish
+ * on AWS and in inline mode, not in the local runtime). If publishing fails
+ * the events wait in the outbox; the change is never lost or silent.
  *
  * Inside a task run, a write given `outcome` also records the task's ledger
  * row in the same transaction (tasks/ledgerScope.ts): one commit per task.
@@ -64,6 +66,8 @@ export async function writeWithEvents<T>(
     throw e;
   }
   ledger?.settle(true);
-  await ctx.relay.publishStaged(events);
+  // Handed to the relay: published in its next pass (the local runtime returns without waiting for it;
+  // AWS and inline mode wait). Committed, the events are safe: an unpublished row is the sweeper's.
+  await ctx.relay.afterCommit(events);
   return result;
 }

@@ -1,8 +1,9 @@
 /**
  * The transactional outbox (docs/architecture.md, "Outbox"). A change and its events are
- * written in one transaction (`stage`); right after commit the writer publishes
- * the events it staged (`publishStaged`); a sweeper publishes whatever is left
- * (bus down, process killed). Nothing lives only in memory.
+ * written in one transaction (`stage`); right after commit the writer hands
+ * the events it staged to the relay (`afterCommit`), which publishes them in
+ * its next pass; a sweeper publishes whatever is left (bus down, process
+ * killed). Nothing lives only in memory.
  */
 import { and, asc, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { checkEvent, type DomainEvent } from "../events/catalogue";
@@ -43,6 +44,27 @@ export const MARK_WINDOW_MS = 500;
 const MAX_PASSES = 2;
 /** Most events in one relay pass (10 SendMessageBatch calls on the local bus, sent together). */
 const PASS_EVENTS = 100;
+/**
+ * Handed-off events not yet published past which a writer waits for its own
+ * pass after all: a slow or hung bus pushes back on writers instead of
+ * piling events up in memory (they are safe in the outbox either way).
+ */
+export const HAND_OFF_BACKLOG = 1_000;
+
+export interface RelayOptions {
+  /**
+   * Writers hand their committed events over and return without waiting for
+   * the publish (the local runtime): the events of many writers then share a
+   * relay pass, and a writer's next commit overlaps the last one's publish.
+   * The outbox row makes this safe: an event the relay never published (the
+   * process died) is the sweeper's. Off (the default), a writer returns only
+   * once the bus has its events: on AWS Lambda, frozen as soon as it answers,
+   * a publish left running would wait for the next invocation. A bus that
+   * runs its consumers inside `publish` (inline mode) is always waited for:
+   * the request answers after the whole chain of tasks.
+   */
+  handOff?: boolean;
+}
 
 export interface OutboxStats {
   published: number;
@@ -57,11 +79,37 @@ export class OutboxRelay {
   /** A sweep still running when the next is due is not doubled (both would read the same rows). */
   #sweeping = false;
 
+  readonly #handOff: boolean;
+  /** Events given to `publishStaged` whose pass has not finished yet. */
+  #backlog = 0;
+  /** Those passes' promises, for `drain()`. */
+  readonly #unsettled = new Set<Promise<void>>();
+
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
     private readonly emitter: EventEmitter,
-  ) {}
+    options: RelayOptions = {},
+  ) {
+    this.#handOff = options.handOff === true;
+  }
+
+  /**
+   * What a writer calls right after its durable commit (`writeWithEvents`):
+   * with `handOff`, queues the events for the next relay pass and resolves at
+   * once (unless more than `HAND_OFF_BACKLOG` events wait: then it resolves
+   * when its own pass is done); otherwise as `publishStaged`. Never throws.
+   */
+  afterCommit(events: readonly DomainEvent[]): Promise<void> {
+    const published = this.publishStaged(events);
+    if (!this.#handOff || this.bus.runsConsumers || this.#backlog > HAND_OFF_BACKLOG) return published;
+    return Promise.resolve();
+  }
+
+  /** Resolves once every event handed over so far has had its pass (before a process stops). */
+  async drain(): Promise<void> {
+    while (this.#unsettled.size > 0) await Promise.all([...this.#unsettled]);
+  }
 
   /**
    * Publishes events this process just committed. Never throws: events the bus
@@ -79,11 +127,19 @@ export class OutboxRelay {
     for (const e of events) this.#inFlight.add(e.meta.eventId);
     // Inline consumers publish from inside this publish: sharing passes (at most MAX_PASSES at once)
     // would have them wait for a pass that waits for them. Each call publishes on its own.
-    if (this.bus.runsConsumers) return this.#publishAndSettle(events);
-    return new Promise<void>((resolve) => {
-      this.#waiting.push({ events, done: resolve });
-      this.#schedulePass();
+    const published = this.bus.runsConsumers
+      ? this.#publishAndSettle(events)
+      : new Promise<void>((resolve) => {
+          this.#waiting.push({ events, done: resolve });
+          this.#schedulePass();
+        });
+    this.#backlog += events.length;
+    this.#unsettled.add(published);
+    void published.finally(() => {
+      this.#backlog -= events.length;
+      this.#unsettled.delete(published);
     });
+    return published;
   }
 
   /** Staged events waiting for the next relay pass, with their callers. */

@@ -2,6 +2,9 @@
  * Issue 14's throughput changes keep their guarantees:
  * - the relay publishes the staged events of concurrent writers in shared
  *   passes, and each writer returns only once the bus has its events;
+ * - with `handOff` (the local runtime) a writer returns after its commit and
+ *   the relay publishes its events later, exactly once, also when the writer's
+ *   process dies in between (the sweeper's); inline buses are still waited for;
  * - a poller loop receives its next batch while the previous one is still in
  *   its handler (ledger commit pending), but deletes a batch only after its
  *   handler returned, and never holds more than `pipelineDepth` batches.
@@ -12,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { isNull } from "drizzle-orm";
+import { eq, inArray, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "@shared/adapters/libsql/store";
 import { outbox } from "@shared/adapters/libsql/schema";
@@ -24,7 +27,7 @@ import type { DomainEvent } from "@shared/events/catalogue";
 import { Events } from "@shared/events/catalogue";
 import { EventEmitter } from "@shared/events/emitter";
 import { routeFor, type Route } from "@shared/events/routing";
-import { OutboxRelay } from "@shared/outbox/outbox";
+import { HAND_OFF_BACKLOG, OutboxRelay, WRITER_GRACE_MS } from "@shared/outbox/outbox";
 import type { EventBus, PublishResult } from "@shared/ports/bus";
 import type { SqsBatchHandler } from "@shared/ports/consumers";
 import { startQueueServer, type QueueServer } from "@local/queue/queueServer";
@@ -94,6 +97,108 @@ describe("outbox relay passes", () => {
     bus.fail = false;
     const swept = await relay.sweep(0);
     expect(swept.published).toBe(4);
+  });
+});
+
+/** A bus whose publishes wait until `open()`: the time between a writer's commit and its publish, held open. */
+class GatedBus extends RecordingBus {
+  readonly runsConsumers: boolean;
+  #gate: Promise<void>;
+  #open!: () => void;
+  constructor(options: { runsConsumers?: boolean } = {}) {
+    super();
+    this.runsConsumers = options.runsConsumers ?? false;
+    this.#gate = new Promise<void>((r) => (this.#open = r));
+  }
+  open(): void {
+    this.#open();
+  }
+  override async publish(events: readonly DomainEvent[]): Promise<PublishResult> {
+    await this.#gate;
+    return super.publish(events);
+  }
+}
+
+/** The outbox rows of these writers (by correlation id). */
+async function rowsOf(correlationIds: string[]) {
+  return (await store.db.select().from(outbox)).filter((r) => correlationIds.includes(String(r.meta.correlationId)));
+}
+
+describe("writers handing their events to the relay (handOff)", () => {
+  const write = (relay: OutboxRelay, correlationId: string, n = 1) =>
+    writeWithEvents({ store, relay }, correlationId, async (_tx, emit) => {
+      for (let i = 0; i < n; i++) emit(Events.cache.invalidationRequested, { keys: [`${correlationId}-${i}`], tags: [], patterns: [] });
+    });
+
+  it("returns after the commit, before the publish; the relay then publishes each event exactly once, the process's own sweeper leaving it alone", async () => {
+    const bus = new GatedBus();
+    const relay = new OutboxRelay(store, bus, new EventEmitter(), { handOff: true });
+    const ids = Array.from({ length: 8 }, (_, i) => `handoff-${i}`);
+    await Promise.all(ids.map((id) => write(relay, id)));
+    // Every writer has returned; nothing has reached the bus, and the events are committed, unpublished.
+    expect(bus.calls).toHaveLength(0);
+    const committed = await rowsOf(ids);
+    expect(committed).toHaveLength(8);
+    expect(committed.every((r) => r.publishedAt === null)).toBe(true);
+    // Even taken for a dead writer's (older than the grace), this process's sweeper does not send them a second time.
+    await store.db.update(outbox).set({ createdAt: new Date(Date.now() - WRITER_GRACE_MS - 1_000).toISOString() }).where(inArray(outbox.id, committed.map((r) => r.id)));
+    const sweepDuring = relay.sweep(0);
+    bus.open();
+    await relay.drain();
+    await sweepDuring;
+    await store.flushGrouped();
+    const sent = bus.calls.flat().filter((e) => ids.includes(e.meta.correlationId));
+    expect(sent.map((e) => e.meta.correlationId).sort()).toEqual([...ids].sort());
+    expect((await rowsOf(ids)).every((r) => r.publishedAt !== null)).toBe(true);
+    expect((await relay.sweep(0)).published).toBe(0);
+  });
+
+  it("a writer's process dying between its commit and the publish: another process's sweeper publishes the event once", async () => {
+    // The dead process: its writer returned, its publish never happened (hung bus, then abandoned).
+    const deadBus = new GatedBus();
+    const dead = new OutboxRelay(store, deadBus, new EventEmitter(), { handOff: true });
+    await write(dead, "crashed-writer");
+    const [row] = await rowsOf(["crashed-writer"]);
+    expect(row?.publishedAt).toBeNull();
+    expect(row?.attempts).toBe(0);
+    // Another process: within the writer's grace it leaves the row alone (the writer may still publish it) ...
+    const bus = new RecordingBus();
+    const other = new OutboxRelay(store, bus, new EventEmitter(), { handOff: true });
+    await other.sweep(0);
+    expect(bus.published().has(row!.id)).toBe(false);
+    // ... after it, the writer is presumed dead and the sweeper publishes it, once.
+    await store.db.update(outbox).set({ createdAt: new Date(Date.now() - WRITER_GRACE_MS - 1_000).toISOString() }).where(eq(outbox.id, row!.id));
+    await other.sweep(0);
+    await other.sweep(0);
+    await store.flushGrouped();
+    expect(bus.calls.flat().filter((e) => e.meta.eventId === row!.id)).toHaveLength(1);
+    expect((await rowsOf(["crashed-writer"]))[0]?.publishedAt).not.toBeNull();
+  });
+
+  it("waits for the publish when the bus runs its consumers (inline mode): the chain is done when the writer returns", async () => {
+    const bus = new GatedBus({ runsConsumers: true });
+    const relay = new OutboxRelay(store, bus, new EventEmitter(), { handOff: true });
+    let returned = false;
+    const writing = write(relay, "inline-writer").then(() => (returned = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(returned).toBe(false);
+    bus.open();
+    await writing;
+    expect(bus.calls.flat().map((e) => e.meta.correlationId)).toEqual(["inline-writer"]);
+  });
+
+  it("pushes back on writers when more than HAND_OFF_BACKLOG events wait for a hung bus", async () => {
+    const bus = new GatedBus();
+    const relay = new OutboxRelay(store, bus, new EventEmitter(), { handOff: true });
+    await write(relay, "backlog-small", 10);
+    let returned = false;
+    const big = write(relay, "backlog-big", HAND_OFF_BACKLOG).then(() => (returned = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(returned).toBe(false);
+    bus.open();
+    await big;
+    await relay.drain();
+    expect(bus.calls.flat().filter((e) => e.meta.correlationId.startsWith("backlog-"))).toHaveLength(HAND_OFF_BACKLOG + 10);
   });
 });
 

@@ -15,6 +15,7 @@ import { embeddedMigrations } from "./migrations.generated";
 import { applyMigrations, type EmbeddedMigration } from "./migrator";
 import { schema } from "./schema";
 import { StoreStats } from "./storeStats";
+import { synchronousFromEnv, type StoreSynchronous } from "./synchronous";
 
 export type Db = LibSQLDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -54,15 +55,7 @@ export interface StoreOptions {
   synchronous?: StoreSynchronous;
 }
 
-export type StoreSynchronous = "normal" | "full";
-
-/** STORE_SYNCHRONOUS, checked: `normal` (the default) or `full`. */
-export function synchronousFromEnv(value: string | undefined = process.env.STORE_SYNCHRONOUS): StoreSynchronous {
-  const v = (value ?? "").trim().toLowerCase();
-  if (v === "" || v === "normal") return "normal";
-  if (v === "full") return "full";
-  throw new Error(`STORE_SYNCHRONOUS must be "normal" or "full", not ${JSON.stringify(value)}`);
-}
+export { synchronousFromEnv, type StoreSynchronous } from "./synchronous";
 
 /** How long bookkeeping writes wait for company before their shared commit (default). */
 const GROUP_COMMIT_MS = 20;
