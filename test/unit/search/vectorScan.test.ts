@@ -7,46 +7,13 @@
  * often wrong.
  */
 import { describe, expect, it } from "vitest";
-import { scan, type Nearest } from "@shared/app/passageVectorIndex";
+import { scan } from "@shared/app/passageVectorIndex";
 import { VectorSlab } from "@shared/app/vectorSlab";
-import { keepBest, meanOf } from "@shared/domain/ranking";
 import { dotErrorBound, dotsOver, simdAvailable } from "@shared/util/simdDots";
+import { exactScan, scanRow, type ScanRow } from "@test/helpers/exactVectorScan";
 import { seededRandom } from "@test/helpers/seededRandom";
 
-interface Row {
-  rowId: number;
-  resourceId: string;
-  ordinal: number;
-  contentRevision: number;
-  vector: Float32Array;
-  norm: number;
-}
-
-/** The scan as it was before the SIMD pass: one exact float64 pass over every row. */
-function exactScan(rows: readonly Row[], query: readonly number[], k: number, allowed: ReadonlySet<string> | null): Nearest[] {
-  const q = Float32Array.from(query);
-  let qn = 0;
-  for (let i = 0; i < q.length; i++) qn += q[i]! * q[i]!;
-  qn = Math.sqrt(qn);
-  const best = new Map<string, { ordinal: number; contentRevision: number; top: number; scores: number[] }>();
-  for (const row of rows) {
-    if (allowed && !allowed.has(row.resourceId)) continue;
-    let dot = 0;
-    for (let i = 0; i < row.vector.length; i++) dot += q[i]! * row.vector[i]!;
-    const score = dot / (qn * row.norm);
-    const known = best.get(row.resourceId);
-    if (!known) {
-      best.set(row.resourceId, { ordinal: row.ordinal, contentRevision: row.contentRevision, top: score, scores: [score] });
-      continue;
-    }
-    keepBest(known.scores, score);
-    if (score > known.top || (score === known.top && row.ordinal < known.ordinal)) Object.assign(known, { top: score, ordinal: row.ordinal, contentRevision: row.contentRevision });
-  }
-  return [...best]
-    .map(([id, b]) => ({ id, score: meanOf(b.scores), ordinal: b.ordinal, contentRevision: b.contentRevision }))
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, k);
-}
+type Row = ScanRow & { rowId: number };
 
 /** Resources whose passages all sit within ~1e-6 of one direction: their similarities crowd within the SIMD error. */
 function crowdedRows(random: () => number, resources: number, perResource: number, dimensions: number, spread: number): Row[] {
@@ -56,9 +23,7 @@ function crowdedRows(random: () => number, resources: number, perResource: numbe
   for (let r = 0; r < resources; r++) {
     for (let p = 0; p < perResource; p++) {
       const vector = Float32Array.from(base, (x) => x + spread * (random() - 0.5));
-      let n = 0;
-      for (let i = 0; i < vector.length; i++) n += vector[i]! * vector[i]!;
-      rows.push({ rowId: rowId++, resourceId: `r${String(r).padStart(4, "0")}`, ordinal: p, contentRevision: 1 + (p % 3), vector, norm: Math.sqrt(n) });
+      rows.push({ rowId: rowId++, ...scanRow(`r${String(r).padStart(4, "0")}`, p, 1 + (p % 3), vector) });
     }
   }
   return rows;
