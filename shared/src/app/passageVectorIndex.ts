@@ -126,8 +126,9 @@ export function scan(slab: VectorSlab, query: readonly number[], k: number, allo
   // Vectors of another length are not comparable (another model): none is scored.
   if (qn === 0 || k <= 0 || q.length !== slab.dimensions) return [];
   const admitted = allowed ? admittedResources(slab, allowed) : null;
-  const candidates = candidateResources(slab, slab.approximateDots(q), qn, k, admitted);
-  return exactRanking(slab, q, qn, candidates).slice(0, k);
+  const dots = slab.approximateDots(q);
+  const cuts = candidateCuts(slab, dots, qn, k, admitted);
+  return exactRanking(slab, q, qn, dots, cuts).slice(0, k);
 }
 
 function admittedResources(slab: VectorSlab, allowed: ReadonlySet<string>): Uint8Array {
@@ -141,23 +142,31 @@ function admittedResources(slab: VectorSlab, allowed: ReadonlySet<string>): Uint
 
 /**
  * Pass one: each resource's similarity from the approximate dot products,
- * and the resources whose exact similarity can be among the best `k`. A
- * cosine is off by at most the bound, and so is a mean of the best few (each
- * of the best few moves by at most as much): a resource more than twice the
- * bound below the k-th approximate similarity has k resources surely above it.
+ * and which rows can decide an exact result. A cosine is off by at most the
+ * bound (`margin` is twice that), and so is a mean of the best few (each of
+ * the best few moves by at most as much). So a resource more than `margin`
+ * below the k-th approximate similarity has k resources surely above it:
+ * out. And within a resource kept, a passage more than `margin` below its
+ * approximate P-th best cosine has P passages surely above it: it can be
+ * neither among the best P nor the best one, and is not rescored.
+ *
+ * Returns, per resource, the approximate cosine a row must reach to be
+ * scored exactly: +∞ for resources out, −∞ for those with fewer than P
+ * passages (all of them count).
  */
-function candidateResources(slab: VectorSlab, dots: Float32Array, qn: number, k: number, admitted: Uint8Array | null): Uint8Array {
+function candidateCuts(slab: VectorSlab, dots: Float32Array, qn: number, k: number, admitted: Uint8Array | null): Float64Array {
   const n = slab.resources.length;
   const P = PASSAGES_PER_DOCUMENT;
+  const margin = 2 * (dotErrorBound(slab.dimensions) + 1e-12);
   const best = new Float64Array(n * P);
   const count = new Uint8Array(n);
-  const candidate = new Uint8Array(n);
+  const unbounded = new Uint8Array(n);
   for (let s = 0; s < slab.slots; s++) {
     const r = slab.resource[s]!;
     if (r < 0 || (admitted && admitted[r] === 0) || slab.norm[s] === 0) continue;
     const c = dots[s]! / (qn * slab.norm[s]!);
     if (Number.isNaN(c)) {
-      candidate[r] = 1; // no bound holds for it: left to the exact pass
+      unbounded[r] = 1; // no bound holds for it: every row of the resource is left to the exact pass
       continue;
     }
     // Insert into the resource's best P, kept descending.
@@ -184,22 +193,29 @@ function candidateResources(slab: VectorSlab, dots: Float32Array, qn: number, k:
   }
   const descending = similarity.slice().sort().reverse();
   const kth = descending[Math.min(k, found) - 1] ?? Number.NEGATIVE_INFINITY;
-  const threshold = kth - 2 * (dotErrorBound(slab.dimensions) + 1e-12);
-  for (let r = 0; r < n; r++) if (similarity[r]! >= threshold) candidate[r] = 1;
-  return candidate;
+  const cuts = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  for (let r = 0; r < n; r++) {
+    if (unbounded[r] === 1) cuts[r] = Number.NEGATIVE_INFINITY;
+    else if (count[r]! > 0 && similarity[r]! >= kth - margin) cuts[r] = count[r]! < P ? Number.NEGATIVE_INFINITY : best[r * P + P - 1]! - margin;
+  }
+  return cuts;
 }
 
-/** Pass two: the candidates' similarities as the scan always computed them (float64 dot products, in order). */
-function exactRanking(slab: VectorSlab, q: Float32Array, qn: number, candidate: Uint8Array): Nearest[] {
+/**
+ * Pass two: the candidates' similarities as the scan always computed them
+ * (float64 dot products, in order), from the rows that can count.
+ */
+function exactRanking(slab: VectorSlab, q: Float32Array, qn: number, dots: Float32Array, cuts: Float64Array): Nearest[] {
   const floats = slab.floats;
   const dimensions = slab.dimensions;
   // Per resource: its best passage (ordinal, revision, cosine) and its best cosines, updated in place.
   const best = new Map<number, { ordinal: number; contentRevision: number; top: number; scores: number[] }>();
   for (let s = 0; s < slab.slots; s++) {
     const r = slab.resource[s]!;
-    if (r < 0 || candidate[r] === 0) continue;
+    if (r < 0) continue;
     const norm = slab.norm[s]!;
-    if (norm === 0) continue;
+    // A NaN approximation is never below the cut: scored.
+    if (norm === 0 || dots[s]! / (qn * norm) < cuts[r]!) continue;
     const at = slab.offsetOf(s);
     let dot = 0;
     for (let i = 0; i < dimensions; i++) dot += q[i]! * floats[at + i]!;
