@@ -95,7 +95,9 @@ async function measure(mode: SearchMode, phases: Map<string, number[]>, rankings
       await time(phases, "semantic: vector scan (k 100)", () => semanticRanking(ctx, v, model, undefined, CANDIDATES));
     } else {
       // The hybrid's parts in its order: keyword ranking beside the query embedding, the scan, the total's check, the page shown.
-      const { keyword: k, query } = await time(phases, "hybrid: keyword ranking ∥ query embedding", () => keywordBesideEmbedding(ctx, q, undefined, CANDIDATES));
+      const { keyword: k, query, ahead } = await time(phases, "hybrid: keyword ranking (+ its first 10 hits' snippets) ∥ query embedding", () =>
+        keywordBesideEmbedding(ctx, q, undefined, CANDIDATES, { offset: 0, limit: 10 }),
+      );
       const semantic = await time(phases, "hybrid: vector scan (k 100)", () => semanticRanking(ctx, query!.vector, model, undefined, CANDIDATES));
       const byKeyword = new Set(k.ranked.map((r) => r.id));
       const unranked = semantic.filter((c) => !byKeyword.has(c.id)).map((c) => c.id);
@@ -103,7 +105,7 @@ async function measure(mode: SearchMode, phases: Map<string, number[]>, rankings
       await time(phases, "hybrid: keyword matches of the semantic-only (total)", async () => (k.ranked.length >= k.total || k.everyMatch ? undefined : keywordMatches(ctx, q, unranked)));
       const fused = fuseScores(k.ranked, semantic, KEYWORD_WEIGHT).slice(0, 10);
       const bySemantic = new Map(semantic.map((c) => [c.id, c]));
-      await time(phases, "hybrid: snippets of 10", () =>
+      await time(phases, "hybrid: snippets of 10 (those not read ahead)", () =>
         showHits(
           ctx,
           q,
@@ -111,6 +113,7 @@ async function measure(mode: SearchMode, phases: Map<string, number[]>, rankings
             const c = bySemantic.get(f.id);
             return byKeyword.has(f.id) || !c ? { ...f, via: "keyword" as const } : { ...f, via: "vector" as const, passage: { ordinal: c.ordinal, contentRevision: c.contentRevision } };
           }),
+          ahead,
         ),
       );
     }

@@ -23,7 +23,7 @@ import { searchKey, searchTags, shownDigest, type SearchKeyParts } from "./searc
 import { facetCounts } from "./searchFilters";
 import { keywordMatches, keywordMatchIds, keywordRanking, keywordScoreOf } from "./searchKeyword";
 import { embeddedCount, semanticCandidateOf, semanticRanking, type SemanticCandidate } from "./searchSemantic";
-import { showHits, type ToShow } from "./searchSnippets";
+import { readAhead, showHits, type ReadAhead, type ToShow } from "./searchSnippets";
 import type { SearchFilters, SearchHit, SearchInput, SearchResult } from "./searchTypes";
 
 export type { SearchFilters, SearchHit, SearchInput, SearchMode, SearchResult } from "./searchTypes";
@@ -138,16 +138,24 @@ export async function embedQuery(ctx: AppContext, embedder: Embedder, text: stri
  * the query's vector. The embedding is handed to the embedder first and the
  * keyword SQL runs while it works: libSQL's local calls hold this thread, so
  * SQL started first would delay even posting the text to the encoder's
- * thread until it was done (the two ran one after the other).
+ * thread until it was done (the two ran one after the other). If the vector
+ * is still not there then, what showing the keyword hits of ranks `readAheadOf`
+ * needs is read meanwhile (most of a hybrid page is keyword hits).
  */
-export async function keywordBesideEmbedding(ctx: AppContext, q: string, filters: SearchFilters | undefined, depth: number) {
+export async function keywordBesideEmbedding(ctx: AppContext, q: string, filters: SearchFilters | undefined, depth: number, readAheadOf?: { offset: number; limit: number }) {
   let started!: () => void;
   const embedderHasIt = new Promise<void>((resolve) => (started = resolve));
-  const vector = queryVector(ctx, q, started);
+  let arrived = false;
+  const vector = queryVector(ctx, q, started).finally(() => (arrived = true));
   vector.catch(() => undefined); // awaited below; this only keeps a keyword failure first from leaving it unhandled
   await Promise.race([embedderHasIt, vector]);
   const keyword = await keywordRanking(ctx, q, filters, depth);
-  return { keyword, query: await vector };
+  let ahead: ReadAhead | undefined;
+  if (readAheadOf) {
+    await new Promise((resolve) => setImmediate(resolve)); // lets an answer already posted by the encoder's thread arrive
+    if (!arrived) ahead = await readAhead(ctx, q, keyword.ranked.slice(readAheadOf.offset, readAheadOf.offset + readAheadOf.limit).map((k) => k.id));
+  }
+  return { keyword, query: await vector, ahead };
 }
 
 async function semanticWithDependency(ctx: AppContext, { q, limit, offset, filters, facets }: SearchKeyParts): Promise<WithDependency> {
@@ -176,7 +184,7 @@ async function semanticWithDependency(ctx: AppContext, { q, limit, offset, filte
 
 async function hybridWithDependency(ctx: AppContext, { q, limit, offset, filters, facets }: SearchKeyParts): Promise<WithDependency> {
   const depth = Math.max(CANDIDATES, offset + limit);
-  const { keyword, query } = await keywordBesideEmbedding(ctx, q, filters, depth);
+  const { keyword, query, ahead } = await keywordBesideEmbedding(ctx, q, filters, depth, { offset, limit });
   const semantic = query ? await semanticRanking(ctx, query.vector, query.model, filters, CANDIDATES) : [];
   const fused = fuseScores(keyword.ranked, semantic, KEYWORD_WEIGHT);
   const byKeyword = new Set(keyword.ranked.map((k) => k.id));
@@ -186,7 +194,7 @@ async function hybridWithDependency(ctx: AppContext, { q, limit, offset, filters
   const alsoKeyword = keyword.ranked.length >= keyword.total ? new Set<string>() : keyword.everyMatch ? new Set(keyword.everyMatch) : await keywordMatches(ctx, q, unranked);
   const total = keyword.total + unranked.filter((id) => !alsoKeyword.has(id)).length;
   const page = fused.slice(offset, offset + limit).map((f): ToShow => (byKeyword.has(f.id) ? { ...f, via: "keyword" } : byMeaning({ ...bySemantic.get(f.id)!, score: f.score })));
-  const results = await showHits(ctx, q, page);
+  const results = await showHits(ctx, q, page, ahead);
   const result: SearchResult = { results, total };
   if (facets) result.facets = await facetCounts(ctx, [...new Set([...(await keywordMatchIds(ctx, q, filters)), ...semantic.map((c) => c.id)])]);
   return {

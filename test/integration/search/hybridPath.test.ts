@@ -8,10 +8,10 @@
  * included), and cached answers still follow a new resource.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CANDIDATES, embedQuery, hybridSearch, search, searchUncached, type SearchFilters, type SearchResult } from "@shared/app/search";
+import { CANDIDATES, embedQuery, hybridSearch, keywordBesideEmbedding, search, searchUncached, type SearchFilters, type SearchResult } from "@shared/app/search";
 import { servingEmbedder } from "@shared/app/embedderSwitch";
 import { keywordMatches, keywordRanking } from "@shared/app/searchKeyword";
-import { showHits, type ToShow } from "@shared/app/searchSnippets";
+import { readAhead, showHits, type ToShow } from "@shared/app/searchSnippets";
 import type { AppContext } from "@shared/app/context";
 import { normalizeQuery, queryText } from "@shared/domain/ftsQuery";
 import { fuseScores, KEYWORD_WEIGHT } from "@shared/domain/ranking";
@@ -110,6 +110,23 @@ describe("the hybrid's faster path", () => {
         expect(new Set(ranking.everyMatch)).toEqual(matching);
       }
     }
+  });
+
+  it("shows hits read ahead exactly as hits read after the fusion", async () => {
+    let readAheadOnce = false;
+    for (const q of QUERIES.map(normalizeQuery)) {
+      // A query not embedded before (the cache would answer at once and nothing be read ahead).
+      const { keyword, query, ahead } = await keywordBesideEmbedding(ctx, `${q} ${QUERIES.indexOf(q)}x`, {}, CANDIDATES, { offset: 0, limit: 2 });
+      readAheadOnce ||= ahead !== undefined && ahead.ids.size > 0;
+      expect(query).not.toBeNull();
+      // Two hits read ahead, the rest (keyword and by meaning) read with the page.
+      const early = await readAhead(ctx, q, keyword.ranked.slice(0, 2).map((k) => k.id));
+      const page: ToShow[] = [...keyword.ranked.slice(0, 4).map((k) => ({ ...k, via: "keyword" as const }))];
+      const [byMeaning] = (await ctx.store.client.execute({ sql: "SELECT resource_id, ordinal, content_revision FROM passage_vectors WHERE resource_id NOT IN (SELECT value FROM json_each(?)) LIMIT 1", args: [JSON.stringify(page.map((p) => p.id))] })).rows;
+      if (byMeaning) page.push({ id: String(byMeaning.resource_id), score: 0.5, via: "vector", passage: { ordinal: Number(byMeaning.ordinal), contentRevision: Number(byMeaning.content_revision) } });
+      expect(await showHits(ctx, q, page, early)).toEqual(await showHits(ctx, q, page));
+    }
+    expect(readAheadOnce).toBe(true);
   });
 
   it("keeps cached hybrid answers in step with a new resource", async () => {
