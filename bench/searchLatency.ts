@@ -20,7 +20,7 @@ import type { Question } from "./lib/searchMetrics";
 process.env.LOG_LEVEL ??= "silent";
 const { startLocalStack } = await import("@local/stack");
 const { instantTimings } = await import("@shared/events/routing");
-const { search, embedQuery, CANDIDATES } = await import("@shared/app/search");
+const { search, embedQuery, keywordBesideEmbedding, CANDIDATES } = await import("@shared/app/search");
 const { keywordRanking, keywordMatchIds, keywordMatches } = await import("@shared/app/searchKeyword");
 const { fuseScores, KEYWORD_WEIGHT } = await import("@shared/domain/ranking");
 const { semanticRanking } = await import("@shared/app/searchSemantic");
@@ -95,16 +95,17 @@ async function measure(mode: SearchMode, phases: Map<string, number[]>, rankings
       await time(phases, "semantic: vector scan (k 100)", () => semanticRanking(ctx, v, model, undefined, CANDIDATES));
     } else {
       // The hybrid's parts in its order: keyword ranking beside the query embedding, the scan, the total's check, the page shown.
-      const [k, v] = await time(phases, "hybrid: keyword ranking ∥ query embedding", () =>
-        Promise.all([keywordRanking(ctx, q, undefined, CANDIDATES), servingEmbedder(ctx).then((e) => embedQuery(ctx, e!, queryText(q)))]),
+      const { keyword: k, query, ahead } = await time(phases, "hybrid: keyword ranking (+ its first 10 hits' snippets) ∥ query embedding", () =>
+        keywordBesideEmbedding(ctx, q, undefined, CANDIDATES, { offset: 0, limit: 10 }),
       );
-      const semantic = await time(phases, "hybrid: vector scan (k 100)", () => semanticRanking(ctx, v, model, undefined, CANDIDATES));
+      const semantic = await time(phases, "hybrid: vector scan (k 100)", () => semanticRanking(ctx, query!.vector, model, undefined, CANDIDATES));
       const byKeyword = new Set(k.ranked.map((r) => r.id));
       const unranked = semantic.filter((c) => !byKeyword.has(c.id)).map((c) => c.id);
-      await time(phases, "hybrid: keyword matches of the semantic-only (total)", () => keywordMatches(ctx, q, unranked));
+      // Only when the ranking's statement did not read every match (more than 1,000), as in the search.
+      await time(phases, "hybrid: keyword matches of the semantic-only (total)", async () => (k.ranked.length >= k.total || k.everyMatch ? undefined : keywordMatches(ctx, q, unranked)));
       const fused = fuseScores(k.ranked, semantic, KEYWORD_WEIGHT).slice(0, 10);
       const bySemantic = new Map(semantic.map((c) => [c.id, c]));
-      await time(phases, "hybrid: snippets of 10", () =>
+      await time(phases, "hybrid: snippets of 10 (those not read ahead)", () =>
         showHits(
           ctx,
           q,
@@ -112,6 +113,7 @@ async function measure(mode: SearchMode, phases: Map<string, number[]>, rankings
             const c = bySemantic.get(f.id);
             return byKeyword.has(f.id) || !c ? { ...f, via: "keyword" as const } : { ...f, via: "vector" as const, passage: { ordinal: c.ordinal, contentRevision: c.contentRevision } };
           }),
+          ahead,
         ),
       );
     }

@@ -23,7 +23,7 @@ import { searchKey, searchTags, shownDigest, type SearchKeyParts } from "./searc
 import { facetCounts } from "./searchFilters";
 import { keywordMatches, keywordMatchIds, keywordRanking, keywordScoreOf } from "./searchKeyword";
 import { embeddedCount, semanticCandidateOf, semanticRanking, type SemanticCandidate } from "./searchSemantic";
-import { showHits, type ToShow } from "./searchSnippets";
+import { readAhead, showHits, type ReadAhead, type ToShow } from "./searchSnippets";
 import type { SearchFilters, SearchHit, SearchInput, SearchResult } from "./searchTypes";
 
 export type { SearchFilters, SearchHit, SearchInput, SearchMode, SearchResult } from "./searchTypes";
@@ -113,19 +113,49 @@ async function keywordWithDependency(ctx: AppContext, { q, limit, offset, filter
   return { result, dependency: { shown: results.map((hit) => shownAs(hit, "keyword", true)) } };
 }
 
-/** The query's vector by the serving embedder, and that embedder; null when this process cannot run it. */
-async function queryVector(ctx: AppContext, q: string): Promise<{ vector: number[]; model: string } | null> {
+/**
+ * The query's vector by the serving embedder, and that embedder; null when this process cannot run it.
+ * `onStarted` is called once the embedder has the text (the encoder's thread is working on it).
+ */
+async function queryVector(ctx: AppContext, q: string, onStarted?: () => void): Promise<{ vector: number[]; model: string } | null> {
   const embedder = await servingEmbedder(ctx);
   if (!embedder) return null;
-  return { vector: await embedQuery(ctx, embedder, queryText(q)), model: embedder.id };
+  return { vector: await embedQuery(ctx, embedder, queryText(q), onStarted), model: embedder.id };
 }
 
-export async function embedQuery(ctx: AppContext, embedder: Embedder, text: string): Promise<number[]> {
+export async function embedQuery(ctx: AppContext, embedder: Embedder, text: string, onStarted?: () => void): Promise<number[]> {
   // Query vectors are cached like content vectors: by hash of the text and the embedder.
   return ctx.cache.getOrLoad("embedding", `q:${embedder.id}:${sha256(text)}`, async () => {
-    const [vector] = await embedder.embed([text]);
+    const embedding = embedder.embed([text]);
+    onStarted?.();
+    const [vector] = await embedding;
     return Array.from(vector ?? []);
   });
+}
+
+/**
+ * The hybrid's two independent reads: the keyword ranking (to `depth`) and
+ * the query's vector. The embedding is handed to the embedder first and the
+ * keyword SQL runs while it works: libSQL's local calls hold this thread, so
+ * SQL started first would delay even posting the text to the encoder's
+ * thread until it was done (the two ran one after the other). If the vector
+ * is still not there then, what showing the keyword hits of ranks `readAheadOf`
+ * needs is read meanwhile (most of a hybrid page is keyword hits).
+ */
+export async function keywordBesideEmbedding(ctx: AppContext, q: string, filters: SearchFilters | undefined, depth: number, readAheadOf?: { offset: number; limit: number }) {
+  let started!: () => void;
+  const embedderHasIt = new Promise<void>((resolve) => (started = resolve));
+  let arrived = false;
+  const vector = queryVector(ctx, q, started).finally(() => (arrived = true));
+  vector.catch(() => undefined); // awaited below; this only keeps a keyword failure first from leaving it unhandled
+  await Promise.race([embedderHasIt, vector]);
+  const keyword = await keywordRanking(ctx, q, filters, depth);
+  let ahead: ReadAhead | undefined;
+  if (readAheadOf) {
+    await new Promise((resolve) => setImmediate(resolve)); // lets an answer already posted by the encoder's thread arrive
+    if (!arrived) ahead = await readAhead(ctx, q, keyword.ranked.slice(readAheadOf.offset, readAheadOf.offset + readAheadOf.limit).map((k) => k.id));
+  }
+  return { keyword, query: await vector, ahead };
 }
 
 async function semanticWithDependency(ctx: AppContext, { q, limit, offset, filters, facets }: SearchKeyParts): Promise<WithDependency> {
@@ -154,17 +184,17 @@ async function semanticWithDependency(ctx: AppContext, { q, limit, offset, filte
 
 async function hybridWithDependency(ctx: AppContext, { q, limit, offset, filters, facets }: SearchKeyParts): Promise<WithDependency> {
   const depth = Math.max(CANDIDATES, offset + limit);
-  const [keyword, query] = await Promise.all([keywordRanking(ctx, q, filters, depth), queryVector(ctx, q)]);
+  const { keyword, query, ahead } = await keywordBesideEmbedding(ctx, q, filters, depth, { offset, limit });
   const semantic = query ? await semanticRanking(ctx, query.vector, query.model, filters, CANDIDATES) : [];
   const fused = fuseScores(keyword.ranked, semantic, KEYWORD_WEIGHT);
   const byKeyword = new Set(keyword.ranked.map((k) => k.id));
   const bySemantic = new Map(semantic.map((c) => [c.id, c]));
   // The total counts every keyword match and the candidates found by meaning alone.
   const unranked = semantic.filter((c) => !byKeyword.has(c.id)).map((c) => c.id);
-  const alsoKeyword = keyword.ranked.length < keyword.total ? await keywordMatches(ctx, q, unranked) : new Set<string>();
+  const alsoKeyword = keyword.ranked.length >= keyword.total ? new Set<string>() : keyword.everyMatch ? new Set(keyword.everyMatch) : await keywordMatches(ctx, q, unranked);
   const total = keyword.total + unranked.filter((id) => !alsoKeyword.has(id)).length;
   const page = fused.slice(offset, offset + limit).map((f): ToShow => (byKeyword.has(f.id) ? { ...f, via: "keyword" } : byMeaning({ ...bySemantic.get(f.id)!, score: f.score })));
-  const results = await showHits(ctx, q, page);
+  const results = await showHits(ctx, q, page, ahead);
   const result: SearchResult = { results, total };
   if (facets) result.facets = await facetCounts(ctx, [...new Set([...(await keywordMatchIds(ctx, q, filters)), ...semantic.map((c) => c.id)])]);
   return {

@@ -38,9 +38,12 @@ export function hasFilters(filters: SearchFilters = {}): boolean {
   return Object.entries(filters).some(([k, v]) => k !== "includeDuplicates" && v !== undefined);
 }
 
-/** Ids of resources marked as near-copies: few, so hiding them costs less than listing every resource that passes. */
+/**
+ * Ids of resources marked as near-copies: few, so hiding them costs less than listing every resource that passes.
+ * INDEXED BY: the planner scans the table for IS NOT NULL otherwise (0.7 ms on 1,169 resources, 0.02 with the index).
+ */
 export async function duplicateIds(ctx: AppContext): Promise<Set<string>> {
-  const rows = await ctx.store.db.all<{ id: string }>(sql`SELECT id FROM resources WHERE duplicate_of IS NOT NULL`);
+  const rows = await ctx.store.db.all<{ id: string }>(sql`SELECT id FROM resources INDEXED BY resources_duplicate_idx WHERE duplicate_of IS NOT NULL`);
   return new Set(rows.map((r) => r.id));
 }
 

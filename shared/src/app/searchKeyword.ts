@@ -29,6 +29,8 @@ export interface KeywordRanking {
   ranked: Scored[];
   /** Every matching resource (with the filters). */
   total: number;
+  /** The ids of every match when the ranking's statement read them all (up to TOTAL_IN_PASS), else null. */
+  everyMatch: string[] | null;
 }
 
 export function matchExpression(terms: readonly QueryTerm[]): string {
@@ -37,7 +39,7 @@ export function matchExpression(terms: readonly QueryTerm[]): string {
 
 export async function keywordRanking(ctx: AppContext, q: string, filters: SearchFilters | undefined, limit: number, offset = 0): Promise<KeywordRanking> {
   const terms = contentTerms(parseQuery(q));
-  if (terms.length === 0) return { ranked: [], total: 0 };
+  if (terms.length === 0) return { ranked: [], total: 0, everyMatch: [] };
   // bm25() cannot share its statement with a window function (count(*) OVER ()), and a separate count
   // evaluates the MATCH a second time (as long as the ranking itself): the ranking reads up to
   // TOTAL_IN_PASS rows instead, counting them, and only a larger match set is counted apart.
@@ -48,8 +50,10 @@ export async function keywordRanking(ctx: AppContext, q: string, filters: Search
     WHERE resources_fts MATCH ${matchExpression(terms)} AND ${filterCondition(filters)}
     ORDER BY score DESC, f.resource_id
     LIMIT ${window}`);
-  const total = rows.length < window ? rows.length : await keywordTotal(ctx, terms, filters);
-  return { ranked: rows.slice(offset, offset + limit).map((r) => ({ id: r.id, score: Number(r.score) })), total };
+  const complete = rows.length < window;
+  const total = complete ? rows.length : await keywordTotal(ctx, terms, filters);
+  const ranked = rows.slice(offset, offset + limit).map((r) => ({ id: r.id, score: Number(r.score) }));
+  return { ranked, total, everyMatch: complete ? rows.map((r) => r.id) : null };
 }
 
 /** The score keywordRanking gives resource `id` for `q`, or null when it does not match. */

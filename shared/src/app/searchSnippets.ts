@@ -32,17 +32,36 @@ const SNIPPET_TOKENS = 32;
 /** Characters of a passage shown when it has no query word. */
 const PLAIN_SNIPPET_CHARS = 240;
 
-export async function showHits(ctx: AppContext, q: string, items: readonly ToShow[]): Promise<SearchHit[]> {
+/**
+ * What showing some resources as keyword hits needs, read before the page is
+ * known (the hybrid reads its best keyword hits' while the query is being
+ * embedded). Each resource's facts and keyword snippet depend on that
+ * resource alone, so reading them ahead changes nothing shown.
+ */
+export interface ReadAhead {
+  ids: ReadonlySet<string>;
+  facts: ReadonlyMap<string, Facts>;
+  keyword: ReadonlyMap<string, string>;
+}
+
+export async function readAhead(ctx: AppContext, q: string, ids: readonly string[]): Promise<ReadAhead> {
+  if (ids.length === 0) return { ids: new Set(), facts: new Map(), keyword: new Map() };
+  const [facts, keyword] = await Promise.all([resourceFacts(ctx, ids), keywordSnippets(ctx, q, ids)]);
+  return { ids: new Set(ids), facts, keyword };
+}
+
+export async function showHits(ctx: AppContext, q: string, items: readonly ToShow[], ahead?: ReadAhead): Promise<SearchHit[]> {
   if (items.length === 0) return [];
-  const ids = items.map((i) => i.id);
+  const known = (id: string) => ahead?.ids.has(id) ?? false;
   const [meta, byKeyword, byMeaning] = await Promise.all([
-    resourceFacts(ctx, ids),
-    keywordSnippets(ctx, q, items.filter((i) => i.via === "keyword").map((i) => i.id)),
+    resourceFacts(ctx, items.map((i) => i.id).filter((id) => !known(id))),
+    keywordSnippets(ctx, q, items.filter((i) => i.via === "keyword" && !known(i.id)).map((i) => i.id)),
     meaningSnippets(ctx, q, items.filter((i) => i.via === "vector")),
   ]);
   return items.map((item) => {
-    const m = meta.get(item.id);
-    const snippet = (item.via === "keyword" ? byKeyword.get(item.id) : byMeaning.get(item.id)) ?? m?.fallback ?? "";
+    const m = known(item.id) ? ahead!.facts.get(item.id) : meta.get(item.id);
+    const keywordSnippet = known(item.id) ? ahead!.keyword.get(item.id) : byKeyword.get(item.id);
+    const snippet = (item.via === "keyword" ? keywordSnippet : byMeaning.get(item.id)) ?? m?.fallback ?? "";
     return { id: item.id, title: m?.title ?? null, score: roundScore(item.score), snippet, url: m?.url ?? null, path: m?.path ?? null, source: m?.source ?? null };
   });
 }
@@ -57,6 +76,7 @@ interface Facts {
 }
 
 async function resourceFacts(ctx: AppContext, ids: readonly string[]): Promise<Map<string, Facts>> {
+  if (ids.length === 0) return new Map();
   const rows = await ctx.store.db.all<{ id: string; title: string | null; url: string | null; source: string | null; description: string | null; first: string | null }>(sql`
     SELECT r.id AS id, r.title AS title, r.url AS url, r.source AS source, r.description AS description,
            (SELECT substr(pf.body, 1, ${PLAIN_SNIPPET_CHARS * 2}) FROM passages p JOIN passages_fts pf ON pf.rowid = p.id

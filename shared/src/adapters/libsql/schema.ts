@@ -66,6 +66,8 @@ export const resources = sqliteTable(
   },
   (t) => [
     index("resources_hash_idx").on(t.contentHash), index("resources_batch_idx").on(t.batchId), index("resources_created_idx").on(t.createdAt, t.id), index("resources_duplicate_idx").on(t.duplicateOf),
+    // Search's duplicate check from the index alone (migration 0027).
+    index("resources_id_duplicate_idx").on(t.id, t.duplicateOf),
     index("resources_not_current_idx")
       .on(t.updatedAt, t.ingestionStatus, t.embeddedRevision, t.contentRevision, t.indexedRevision, t.revision, t.qualityRevision, t.classifiedRevision)
       .where(sql.raw(RESOURCES_NOT_CURRENT)),
