@@ -230,7 +230,7 @@ export class OutboxRelay {
     const now = new Date().toISOString();
     await this.store.writeGrouped(
       (tx) => tx.update(outbox).set({ publishedAt: now }).where(inArray(outbox.id, events.map((e) => e.meta.eventId))),
-      { withinMs: MARK_WINDOW_MS },
+      { withinMs: MARK_WINDOW_MS, label: "outbox marks" },
     );
   }
 

@@ -250,10 +250,13 @@ export class TaskRunner {
     if (inserts.length > 0 || corrections.length > 0) {
       try {
         // Bookkeeping: rides in the next write transaction of the process (or a group commit of its own).
-        await this.app.store.writeGrouped(async (tx) => {
-          if (inserts.length > 0) await tx.insert(taskRuns).values(inserts);
-          for (const c of corrections) await tx.update(taskRuns).set(c.row).where(eq(taskRuns.id, c.recorded!));
-        });
+        await this.app.store.writeGrouped(
+          async (tx) => {
+            if (inserts.length > 0) await tx.insert(taskRuns).values(inserts);
+            for (const c of corrections) await tx.update(taskRuns).set(c.row).where(eq(taskRuns.id, c.recorded!));
+          },
+          { label: `ledger row: ${this.task.name}` },
+        );
       } catch (e) {
         // The ledger is a record, not the work: a failed ledger write must not redo finished work.
         logger.error("task ledger write failed", { task: this.task.name, error: errorMessage(e) });

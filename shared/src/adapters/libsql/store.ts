@@ -56,6 +56,17 @@ export interface StoreOptions {
 
 export type StoreSynchronous = "normal" | "full";
 
+/** How a write reached the store: `write`, `writeGrouped` (a rider), `writeBatch`, `writeRaw`. */
+export type WriteKind = "write" | "grouped" | "batch" | "raw";
+
+/**
+ * Names the code asking for a write (diagnostics: the write-path benchmark,
+ * tests). `label` is what the caller said it is, if anything (`writeGrouped`'s
+ * `label`). Called synchronously in the caller's own call, so a stack taken
+ * there shows who it is.
+ */
+export type WriterNamer = (kind: WriteKind, label: string | undefined) => string;
+
 /** STORE_SYNCHRONOUS, checked: `normal` (the default) or `full`. */
 export function synchronousFromEnv(value: string | undefined = process.env.STORE_SYNCHRONOUS): StoreSynchronous {
   const v = (value ?? "").trim().toLowerCase();
@@ -70,9 +81,16 @@ const GROUP_COMMIT_MS = 20;
 /** A bookkeeping write waiting to ride in the next write transaction of this process (`writeGrouped`). */
 interface Rider {
   fn: (tx: Tx) => Promise<unknown>;
+  /** Who asked for it (`Store.nameWriter`), when writers are named. */
+  who?: string | undefined;
   done: (e?: unknown) => void;
   /** When it stops waiting for company and gets a transaction of its own (epoch ms). */
   deadline: number;
+}
+
+/** The rider whose window ended first: the one a group commit of riders alone was made for. */
+function firstDue(riders: readonly Rider[]): Rider | undefined {
+  return riders.reduce<Rider | undefined>((a, r) => (a === undefined || r.deadline < a.deadline ? r : a), undefined);
 }
 
 /** Async retries of a write that found the file locked: for 2 minutes, then the error is real. */
@@ -101,6 +119,14 @@ export class Store {
   groupCommitMs = GROUP_COMMIT_MS;
   /** The `synchronous` level set on this store's connections (file stores), or null (a libSQL server decides). */
   synchronous: StoreSynchronous | null = null;
+  /**
+   * Diagnostics only (unset in production: no cost): when set, every write is
+   * named when asked for, and each transaction is counted in `stats.byWriter()`
+   * under the name of its host (the first write in it; for riders committed
+   * alone, the one whose window ended first), with the riders it carried under
+   * theirs.
+   */
+  nameWriter: WriterNamer | undefined;
 
   private constructor(
     readonly client: Client,
@@ -175,11 +201,12 @@ export class Store {
    * reported to its caller), so they cost no commit of their own.
    */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const who = this.nameWriter?.("write", undefined);
     return this.#retryBusy(
       () =>
         new Promise<T>((resolve, reject) => {
           const first = this.#queued.length === 0;
-          this.#queued.push({ fn, settle: (e, out) => (e === undefined ? resolve(out as T) : reject(e instanceof Error ? e : new Error(String(e)))) });
+          this.#queued.push({ fn, who, settle: (e, out) => (e === undefined ? resolve(out as T) : reject(e instanceof Error ? e : new Error(String(e)))) });
           // One turn of the write lock takes every write queued by then (a group commit, below).
           if (first) void this.#writes.run(() => this.#commitQueued());
         }),
@@ -187,7 +214,7 @@ export class Store {
   }
 
   /** Writes waiting for the process's write lock. */
-  #queued: Array<{ fn: (tx: Tx) => Promise<unknown>; settle: (e: unknown, out?: unknown) => void }> = [];
+  #queued: Array<{ fn: (tx: Tx) => Promise<unknown>; who: string | undefined; settle: (e: unknown, out?: unknown) => void }> = [];
 
   /**
    * Group commit: the writes that queued while the previous transaction held
@@ -203,7 +230,7 @@ export class Store {
     const outcomes: Array<{ error?: unknown; out?: unknown }> = batch.map(() => ({}));
     try {
       if (batch.length === 1) {
-        outcomes[0] = { out: await this.#transact(batch[0]!.fn) };
+        outcomes[0] = { out: await this.#transact(batch[0]!.fn, batch[0]!.who) };
       } else {
         await this.#transact(async (tx) => {
           for (const [k, w] of batch.entries()) {
@@ -212,7 +239,7 @@ export class Store {
               (e: unknown) => (outcomes[k] = { error: e ?? new Error("write failed") }),
             );
           }
-        });
+        }, batch[0]!.who);
       }
     } catch (e) {
       // The transaction itself failed (busy at BEGIN, the commit, or a lone write's own error): all of it.
@@ -223,7 +250,7 @@ export class Store {
   }
 
   /** One BEGIN … COMMIT under the write lock: `fn`, then the riders queued so far. */
-  async #transact<T>(fn: ((tx: Tx) => Promise<T>) | null): Promise<T | undefined> {
+  async #transact<T>(fn: ((tx: Tx) => Promise<T>) | null, who?: string): Promise<T | undefined> {
     const riders = this.#takeRiders();
     if (!fn && riders.length === 0) return undefined;
     const t0 = performance.now();
@@ -238,6 +265,7 @@ export class Store {
         return result;
       });
       this.stats.writeTransaction(performance.now() - t0, riders.length - failed.size);
+      if (this.nameWriter) this.#countByWriter(fn ? (who ?? "(unnamed)") : `${firstDue(riders)?.who ?? "(unnamed)"} [alone]`, riders.filter((r) => !failed.has(r)));
       for (const r of riders) r.done(failed.get(r));
       return out;
     } catch (e) {
@@ -246,6 +274,11 @@ export class Store {
       this.#requeue(riders);
       throw e;
     }
+  }
+
+  /** `stats.byWriter()`: a transaction under its host's name (riders committed alone: the one whose window ended first, marked), its riders under theirs. */
+  #countByWriter(host: string, riders: readonly Rider[]): void {
+    this.stats.countWriter(host, riders.map((r) => r.who ?? "(unnamed)"));
   }
 
   #riders: Rider[] = [];
@@ -260,11 +293,13 @@ export class Store {
    * `withinMs` (default the group-commit window), those waiting share one
    * transaction (a group commit). Resolves once committed; rejects if its own
    * statements failed. With a window of 0 (AWS Lambda) it is committed at once.
+   * `label` names it in diagnostics (`nameWriter`).
    */
-  writeGrouped(fn: (tx: Tx) => Promise<unknown>, options: { withinMs?: number } = {}): Promise<void> {
+  writeGrouped(fn: (tx: Tx) => Promise<unknown>, options: { withinMs?: number; label?: string } = {}): Promise<void> {
     const windowMs = this.groupCommitMs === 0 ? 0 : (options.withinMs ?? this.groupCommitMs);
+    const who = this.nameWriter?.("grouped", options.label);
     return new Promise<void>((resolve, reject) => {
-      this.#riders.push({ fn, deadline: Date.now() + windowMs, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
+      this.#riders.push({ fn, who, deadline: Date.now() + windowMs, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
       this.#scheduleRiders();
     });
   }
@@ -310,6 +345,7 @@ export class Store {
 
   /** Raw statements in one write transaction (FTS5 and vector writes). */
   writeBatch(statements: InStatement[]): Promise<void> {
+    const who = this.nameWriter?.("batch", undefined);
     return this.#retryBusy(() =>
       this.#writes.run(async () => {
         const t0 = performance.now();
@@ -317,6 +353,7 @@ export class Store {
           await this.client.batch(statements, "write");
         } finally {
           this.stats.writeTransaction(performance.now() - t0);
+          if (who !== undefined) this.stats.countWriter(who, []);
         }
       }),
     );
@@ -339,10 +376,11 @@ export class Store {
 
   /** Raw statements and drizzle work in one transaction. */
   writeRaw<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.#retryBusy(() => this.#writeRawOnce(fn));
+    const who = this.nameWriter?.("raw", undefined);
+    return this.#retryBusy(() => this.#writeRawOnce(fn, who));
   }
 
-  #writeRawOnce<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  #writeRawOnce<T>(fn: (tx: Transaction) => Promise<T>, who: string | undefined): Promise<T> {
     return this.#writes.run(async () => {
       const t0 = performance.now();
       const tx = await this.client.transaction("write");
@@ -356,6 +394,7 @@ export class Store {
       } finally {
         tx.close();
         this.stats.writeTransaction(performance.now() - t0);
+        if (who !== undefined) this.stats.countWriter(who, []);
       }
     });
   }
