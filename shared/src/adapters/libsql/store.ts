@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { mkdirSync } from "node:fs";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createClient, type Client, type InStatement, type Transaction } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { Mutex } from "../../util/mutex";
@@ -84,9 +85,21 @@ interface Rider {
   /** Who asked for it (`Store.nameWriter`), when writers are named. */
   who?: string | undefined;
   done: (e?: unknown) => void;
-  /** When it stops waiting for company and gets a transaction of its own (epoch ms). */
+  /** When it stops waiting for company and gets a transaction of its own (epoch ms)… */
   deadline: number;
+  /** …unless work of this process that will write is still running (`expectWrites`): then at the latest now. */
+  latest: number;
+  /** Queued by such work, which waits for it: that work writes nothing more before this rider commits. */
+  parked: boolean;
 }
+
+/**
+ * How much longer than its window a rider may wait while work of this process
+ * that will write is running (`Store.expectWrites`). At c=1 the tasks a
+ * document's ingestion wakes write tens of ms apart; this lets their small
+ * writes share one commit instead of each committing alone.
+ */
+const COMPANY_WAIT_MS = 250;
 
 /** The rider whose window ended first: the one a group commit of riders alone was made for. */
 function firstDue(riders: readonly Rider[]): Rider | undefined {
@@ -290,16 +303,22 @@ export class Store {
    * else, outbox "published" marks) that need no transaction of their own:
    * each rides in the next write transaction this process makes (`write`,
    * a task's own, a request's), in a savepoint of it. If none comes within
-   * `withinMs` (default the group-commit window), those waiting share one
-   * transaction (a group commit). Resolves once committed; rejects if its own
+   * `withinMs` (default the group-commit window) — or, while work that will
+   * write is running (`expectWrites`), up to `COMPANY_WAIT_MS` longer — those
+   * waiting share one transaction (a group commit). Resolves once committed; rejects if its own
    * statements failed. With a window of 0 (AWS Lambda) it is committed at once.
-   * `label` names it in diagnostics (`nameWriter`).
+   * `label` names it in diagnostics (`nameWriter`). `awaited: false` says the
+   * caller goes on without waiting for it (outbox marks): queued from running
+   * work, it does not make that work count as waiting for a rider.
    */
-  writeGrouped(fn: (tx: Tx) => Promise<unknown>, options: { withinMs?: number; label?: string } = {}): Promise<void> {
+  writeGrouped(fn: (tx: Tx) => Promise<unknown>, options: { withinMs?: number; label?: string; awaited?: boolean } = {}): Promise<void> {
     const windowMs = this.groupCommitMs === 0 ? 0 : (options.withinMs ?? this.groupCommitMs);
     const who = this.nameWriter?.("grouped", options.label);
+    const deadline = Date.now() + windowMs;
+    const latest = windowMs === 0 ? deadline : deadline + COMPANY_WAIT_MS;
+    const parked = this.#expectedWork.getStore() === true && options.awaited !== false;
     return new Promise<void>((resolve, reject) => {
-      this.#riders.push({ fn, who, deadline: Date.now() + windowMs, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
+      this.#riders.push({ fn, who, deadline, latest, parked, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
       this.#scheduleRiders();
     });
   }
@@ -321,13 +340,73 @@ export class Store {
     this.#scheduleRiders();
   }
 
+  /**
+   * Runs `fn`, work that is expected to write soon (a task run), as known to
+   * the riders: while such work is running, riders past their window keep
+   * waiting for its write (up to `COMPANY_WAIT_MS` more) instead of committing
+   * alone — unless every such work is itself waiting for a rider (then no write
+   * is coming). Group commit with "commit siblings": nothing waits when no
+   * other work runs, and on AWS (window 0) nothing waits at all.
+   */
+  async expectWrites<T>(fn: () => Promise<T>): Promise<T> {
+    this.#expectedWriters++;
+    try {
+      return await this.#expectedWork.run(true, fn);
+    } finally {
+      this.#expectedWriters--;
+      // The work ended: if it was what riders waited for, they need not wait any longer.
+      this.#scheduleRiders();
+    }
+  }
+
+  /**
+   * Running work (`expectWrites`) waits for `fn`, work it set off and that
+   * runs in its stead (the inline bus runs the consumers of its events inside
+   * the publish): meanwhile it writes nothing and is no company for riders.
+   */
+  async whileBlockedOn<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#expectedWork.getStore() !== true) return fn();
+    this.#expectedWriters--;
+    this.#scheduleRiders();
+    try {
+      return await fn();
+    } finally {
+      this.#expectedWriters++;
+    }
+  }
+
+  readonly #expectedWork = new AsyncLocalStorage<boolean>();
+  #expectedWriters = 0;
+
+  /** Some running work (`expectWrites`) is not waiting for a rider of its own: a write of it may still come. */
+  #companyComing(): boolean {
+    let parked = 0;
+    for (const r of this.#riders) if (r.parked) parked++;
+    return this.#expectedWriters > parked;
+  }
+
   #scheduleRiders(): void {
     if (this.#riders.length === 0) return;
-    const due = Math.min(...this.#riders.map((r) => r.deadline));
+    const deadline = Math.min(...this.#riders.map((r) => r.deadline));
+    const latest = Math.min(...this.#riders.map((r) => r.latest));
+    // Past their window, riders wait on (up to `latest`) while a write of running work may still come.
+    const now = Date.now();
+    const due = now >= deadline && now < latest && this.#companyComing() ? latest : deadline;
     if (this.#riderTimer && due >= this.#riderTimerAt) return;
     if (this.#riderTimer) clearTimeout(this.#riderTimer);
     this.#riderTimerAt = due;
-    this.#riderTimer = setTimeout(() => void this.#flushRiders(), Math.max(0, due - Date.now()));
+    this.#riderTimer = setTimeout(() => this.#riderTimerFired(), Math.max(0, due - now));
+  }
+
+  #riderTimerFired(): void {
+    this.#riderTimer = undefined;
+    this.#riderTimerAt = Infinity;
+    const now = Date.now();
+    if (this.#riders.length > 0 && now < Math.min(...this.#riders.map((r) => r.latest)) && this.#companyComing()) {
+      this.#scheduleRiders();
+      return;
+    }
+    void this.#flushRiders();
   }
 
   async #flushRiders(): Promise<void> {
