@@ -27,8 +27,8 @@ export interface WriteOptions<T> {
   /**
    * A small write that may share another write's commit: it rides in the
    * next write transaction of the process (a savepoint of it), or commits
-   * alone after the group-commit window (`Store.writeGrouped`; at once on
-   * AWS). Still committed before this resolves and before its events are
+   * alone after the group-commit window, longer while other task runs of the
+   * process may still write (`Store.writeGrouped`; at once on AWS). Still committed before this resolves and before its events are
    * published; only the commit is shared.
    */
   grouped?: boolean;

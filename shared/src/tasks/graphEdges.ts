@@ -56,7 +56,8 @@ async function linkBatch(events: ReadonlyArray<DomainEvent<"citations.extracted"
         }
         emit("graph.edges_updated", { resourceIds: due.map((r) => r.id), edges });
         // The batch's ledger rows are written by this transaction too (one commit per task run).
-      }, { outcome: () => results });
+        // It may share the commit of another task's write (nothing reads graph edges while they are linked).
+      }, { outcome: () => results, grouped: true });
       await app.cache.invalidate({ tags: ["graph"] }).catch(() => undefined);
     }
     return results;

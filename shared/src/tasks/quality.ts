@@ -51,7 +51,8 @@ export const qualityTask = defineTask({
       if (res.rowsAffected === 0) return false;
       emit("quality.computed", { resourceId: id, revision: row.revision, score: quality.score });
       return true;
-    }, { outcome: (ok) => resultOf(ok) });
+      // A small write: it may share the commit of another task's write (quality has no reader waiting on it).
+    }, { outcome: (ok) => resultOf(ok), grouped: true });
     if (!applied) return resultOf(false);
     // Search results that filter or count by it are cached too (app/searchCaching.ts).
     await app.cache.invalidate({ tags: derivedDataTags("quality", id) }).catch(() => undefined);

@@ -118,7 +118,8 @@ export class TaskRunner {
     void this.app.emitter.emit("task.started", { task: this.task.name, resourceId: subject, attempt: message.attempt }, { correlationId: ctx.correlationId });
     try {
       this.#maybeInjectFault();
-      const result = await runInLedgerScope(ledger, () => this.task.run(event, ctx));
+      // A run is work that will likely write: bookkeeping waiting for a transaction to ride in waits for its write too.
+      const result = await this.app.store.expectWrites(() => runInLedgerScope(ledger, () => this.task.run(event, ctx)));
       fates[i] = { kind: "done", result };
       rows.push(entry(row(result.status, undefined, result), ledger.recorded(0), result));
     } catch (error) {
@@ -138,7 +139,7 @@ export class TaskRunner {
     const ledger = new LedgerScope((k, result) => row(runnable[k]!, result.status, undefined, result), runnable.length);
     try {
       this.#maybeInjectFault();
-      const results = await runInLedgerScope(ledger, () => this.task.runBatch!(runnable.map((r) => r.event), ctx));
+      const results = await this.app.store.expectWrites(() => runInLedgerScope(ledger, () => this.task.runBatch!(runnable.map((r) => r.event), ctx)));
       runnable.forEach((r, k) => {
         const result = results[k] ?? { status: "succeeded" as const };
         fates[r.i] = { kind: "done", result };
@@ -250,10 +251,13 @@ export class TaskRunner {
     if (inserts.length > 0 || corrections.length > 0) {
       try {
         // Bookkeeping: rides in the next write transaction of the process (or a group commit of its own).
-        await this.app.store.writeGrouped(async (tx) => {
-          if (inserts.length > 0) await tx.insert(taskRuns).values(inserts);
-          for (const c of corrections) await tx.update(taskRuns).set(c.row).where(eq(taskRuns.id, c.recorded!));
-        });
+        await this.app.store.writeGrouped(
+          async (tx) => {
+            if (inserts.length > 0) await tx.insert(taskRuns).values(inserts);
+            for (const c of corrections) await tx.update(taskRuns).set(c.row).where(eq(taskRuns.id, c.recorded!));
+          },
+          { label: `ledger row: ${this.task.name}` },
+        );
       } catch (e) {
         // The ledger is a record, not the work: a failed ledger write must not redo finished work.
         logger.error("task ledger write failed", { task: this.task.name, error: errorMessage(e) });

@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { mkdirSync } from "node:fs";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createClient, type Client, type InStatement, type Transaction } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { Mutex } from "../../util/mutex";
@@ -57,15 +58,45 @@ export interface StoreOptions {
 
 export { synchronousFromEnv, type StoreSynchronous } from "./synchronous";
 
+/** How a write reached the store: `write`, `writeGrouped` (a rider), `writeBatch`, `writeRaw`. */
+export type WriteKind = "write" | "grouped" | "batch" | "raw";
+
+/**
+ * Names the code asking for a write (diagnostics: the write-path benchmark,
+ * tests). `label` is what the caller said it is, if anything (`writeGrouped`'s
+ * `label`). Called synchronously in the caller's own call, so a stack taken
+ * there shows who it is.
+ */
+export type WriterNamer = (kind: WriteKind, label: string | undefined) => string;
+
 /** How long bookkeeping writes wait for company before their shared commit (default). */
 const GROUP_COMMIT_MS = 20;
 
 /** A bookkeeping write waiting to ride in the next write transaction of this process (`writeGrouped`). */
 interface Rider {
   fn: (tx: Tx) => Promise<unknown>;
+  /** Who asked for it (`Store.nameWriter`), when writers are named. */
+  who?: string | undefined;
   done: (e?: unknown) => void;
-  /** When it stops waiting for company and gets a transaction of its own (epoch ms). */
+  /** When it stops waiting for company and gets a transaction of its own (epoch ms)… */
   deadline: number;
+  /** …unless work of this process that will write is still running (`expectWrites`): then at the latest now. */
+  latest: number;
+  /** Queued by such work, which waits for it: that work writes nothing more before this rider commits. */
+  parked: boolean;
+}
+
+/**
+ * How much longer than its window a rider may wait while work of this process
+ * that will write is running (`Store.expectWrites`). At c=1 the tasks a
+ * document's ingestion wakes write tens of ms apart; this lets their small
+ * writes share one commit instead of each committing alone.
+ */
+const COMPANY_WAIT_MS = 250;
+
+/** The rider whose window ended first: the one a group commit of riders alone was made for. */
+function firstDue(riders: readonly Rider[]): Rider | undefined {
+  return riders.reduce<Rider | undefined>((a, r) => (a === undefined || r.deadline < a.deadline ? r : a), undefined);
 }
 
 /** Async retries of a write that found the file locked: for 2 minutes, then the error is real. */
@@ -94,6 +125,14 @@ export class Store {
   groupCommitMs = GROUP_COMMIT_MS;
   /** The `synchronous` level set on this store's connections (file stores), or null (a libSQL server decides). */
   synchronous: StoreSynchronous | null = null;
+  /**
+   * Diagnostics only (unset in production: no cost): when set, every write is
+   * named when asked for, and each transaction is counted in `stats.byWriter()`
+   * under the name of its host (the first write in it; for riders committed
+   * alone, the one whose window ended first), with the riders it carried under
+   * theirs.
+   */
+  nameWriter: WriterNamer | undefined;
 
   private constructor(
     readonly client: Client,
@@ -168,11 +207,12 @@ export class Store {
    * reported to its caller), so they cost no commit of their own.
    */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const who = this.nameWriter?.("write", undefined);
     return this.#retryBusy(
       () =>
         new Promise<T>((resolve, reject) => {
           const first = this.#queued.length === 0;
-          this.#queued.push({ fn, settle: (e, out) => (e === undefined ? resolve(out as T) : reject(e instanceof Error ? e : new Error(String(e)))) });
+          this.#queued.push({ fn, who, settle: (e, out) => (e === undefined ? resolve(out as T) : reject(e instanceof Error ? e : new Error(String(e)))) });
           // One turn of the write lock takes every write queued by then (a group commit, below).
           if (first) void this.#writes.run(() => this.#commitQueued());
         }),
@@ -180,7 +220,7 @@ export class Store {
   }
 
   /** Writes waiting for the process's write lock. */
-  #queued: Array<{ fn: (tx: Tx) => Promise<unknown>; settle: (e: unknown, out?: unknown) => void }> = [];
+  #queued: Array<{ fn: (tx: Tx) => Promise<unknown>; who: string | undefined; settle: (e: unknown, out?: unknown) => void }> = [];
 
   /**
    * Group commit: the writes that queued while the previous transaction held
@@ -196,7 +236,7 @@ export class Store {
     const outcomes: Array<{ error?: unknown; out?: unknown }> = batch.map(() => ({}));
     try {
       if (batch.length === 1) {
-        outcomes[0] = { out: await this.#transact(batch[0]!.fn) };
+        outcomes[0] = { out: await this.#transact(batch[0]!.fn, batch[0]!.who) };
       } else {
         await this.#transact(async (tx) => {
           for (const [k, w] of batch.entries()) {
@@ -205,7 +245,7 @@ export class Store {
               (e: unknown) => (outcomes[k] = { error: e ?? new Error("write failed") }),
             );
           }
-        });
+        }, batch[0]!.who);
       }
     } catch (e) {
       // The transaction itself failed (busy at BEGIN, the commit, or a lone write's own error): all of it.
@@ -216,7 +256,7 @@ export class Store {
   }
 
   /** One BEGIN … COMMIT under the write lock: `fn`, then the riders queued so far. */
-  async #transact<T>(fn: ((tx: Tx) => Promise<T>) | null): Promise<T | undefined> {
+  async #transact<T>(fn: ((tx: Tx) => Promise<T>) | null, who?: string): Promise<T | undefined> {
     const riders = this.#takeRiders();
     if (!fn && riders.length === 0) return undefined;
     const t0 = performance.now();
@@ -231,6 +271,7 @@ export class Store {
         return result;
       });
       this.stats.writeTransaction(performance.now() - t0, riders.length - failed.size);
+      if (this.nameWriter) this.#countByWriter(fn ? (who ?? "(unnamed)") : `${firstDue(riders)?.who ?? "(unnamed)"} [alone]`, riders.filter((r) => !failed.has(r)));
       for (const r of riders) r.done(failed.get(r));
       return out;
     } catch (e) {
@@ -239,6 +280,11 @@ export class Store {
       this.#requeue(riders);
       throw e;
     }
+  }
+
+  /** `stats.byWriter()`: a transaction under its host's name (riders committed alone: the one whose window ended first, marked), its riders under theirs. */
+  #countByWriter(host: string, riders: readonly Rider[]): void {
+    this.stats.countWriter(host, riders.map((r) => r.who ?? "(unnamed)"));
   }
 
   #riders: Rider[] = [];
@@ -250,14 +296,22 @@ export class Store {
    * else, outbox "published" marks) that need no transaction of their own:
    * each rides in the next write transaction this process makes (`write`,
    * a task's own, a request's), in a savepoint of it. If none comes within
-   * `withinMs` (default the group-commit window), those waiting share one
-   * transaction (a group commit). Resolves once committed; rejects if its own
+   * `withinMs` (default the group-commit window) — or, while work that will
+   * write is running (`expectWrites`), up to `COMPANY_WAIT_MS` longer — those
+   * waiting share one transaction (a group commit). Resolves once committed; rejects if its own
    * statements failed. With a window of 0 (AWS Lambda) it is committed at once.
+   * `label` names it in diagnostics (`nameWriter`). `awaited: false` says the
+   * caller goes on without waiting for it (outbox marks): queued from running
+   * work, it does not make that work count as waiting for a rider.
    */
-  writeGrouped(fn: (tx: Tx) => Promise<unknown>, options: { withinMs?: number } = {}): Promise<void> {
+  writeGrouped(fn: (tx: Tx) => Promise<unknown>, options: { withinMs?: number; label?: string; awaited?: boolean } = {}): Promise<void> {
     const windowMs = this.groupCommitMs === 0 ? 0 : (options.withinMs ?? this.groupCommitMs);
+    const who = this.nameWriter?.("grouped", options.label);
+    const deadline = Date.now() + windowMs;
+    const latest = windowMs === 0 ? deadline : deadline + COMPANY_WAIT_MS;
+    const parked = this.#expectedWork.getStore() === true && options.awaited !== false;
     return new Promise<void>((resolve, reject) => {
-      this.#riders.push({ fn, deadline: Date.now() + windowMs, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
+      this.#riders.push({ fn, who, deadline, latest, parked, done: (e) => (e === undefined ? resolve() : reject(e instanceof Error ? e : new Error(String(e)))) });
       this.#scheduleRiders();
     });
   }
@@ -279,13 +333,73 @@ export class Store {
     this.#scheduleRiders();
   }
 
+  /**
+   * Runs `fn`, work that is expected to write soon (a task run), as known to
+   * the riders: while such work is running, riders past their window keep
+   * waiting for its write (up to `COMPANY_WAIT_MS` more) instead of committing
+   * alone — unless every such work is itself waiting for a rider (then no write
+   * is coming). Group commit with "commit siblings": nothing waits when no
+   * other work runs, and on AWS (window 0) nothing waits at all.
+   */
+  async expectWrites<T>(fn: () => Promise<T>): Promise<T> {
+    this.#expectedWriters++;
+    try {
+      return await this.#expectedWork.run(true, fn);
+    } finally {
+      this.#expectedWriters--;
+      // The work ended: if it was what riders waited for, they need not wait any longer.
+      this.#scheduleRiders();
+    }
+  }
+
+  /**
+   * Running work (`expectWrites`) waits for `fn`, work it set off and that
+   * runs in its stead (the inline bus runs the consumers of its events inside
+   * the publish): meanwhile it writes nothing and is no company for riders.
+   */
+  async whileBlockedOn<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#expectedWork.getStore() !== true) return fn();
+    this.#expectedWriters--;
+    this.#scheduleRiders();
+    try {
+      return await fn();
+    } finally {
+      this.#expectedWriters++;
+    }
+  }
+
+  readonly #expectedWork = new AsyncLocalStorage<boolean>();
+  #expectedWriters = 0;
+
+  /** Some running work (`expectWrites`) is not waiting for a rider of its own: a write of it may still come. */
+  #companyComing(): boolean {
+    let parked = 0;
+    for (const r of this.#riders) if (r.parked) parked++;
+    return this.#expectedWriters > parked;
+  }
+
   #scheduleRiders(): void {
     if (this.#riders.length === 0) return;
-    const due = Math.min(...this.#riders.map((r) => r.deadline));
+    const deadline = Math.min(...this.#riders.map((r) => r.deadline));
+    const latest = Math.min(...this.#riders.map((r) => r.latest));
+    // Past their window, riders wait on (up to `latest`) while a write of running work may still come.
+    const now = Date.now();
+    const due = now >= deadline && now < latest && this.#companyComing() ? latest : deadline;
     if (this.#riderTimer && due >= this.#riderTimerAt) return;
     if (this.#riderTimer) clearTimeout(this.#riderTimer);
     this.#riderTimerAt = due;
-    this.#riderTimer = setTimeout(() => void this.#flushRiders(), Math.max(0, due - Date.now()));
+    this.#riderTimer = setTimeout(() => this.#riderTimerFired(), Math.max(0, due - now));
+  }
+
+  #riderTimerFired(): void {
+    this.#riderTimer = undefined;
+    this.#riderTimerAt = Infinity;
+    const now = Date.now();
+    if (this.#riders.length > 0 && now < Math.min(...this.#riders.map((r) => r.latest)) && this.#companyComing()) {
+      this.#scheduleRiders();
+      return;
+    }
+    void this.#flushRiders();
   }
 
   async #flushRiders(): Promise<void> {
@@ -303,6 +417,7 @@ export class Store {
 
   /** Raw statements in one write transaction (FTS5 and vector writes). */
   writeBatch(statements: InStatement[]): Promise<void> {
+    const who = this.nameWriter?.("batch", undefined);
     return this.#retryBusy(() =>
       this.#writes.run(async () => {
         const t0 = performance.now();
@@ -310,6 +425,7 @@ export class Store {
           await this.client.batch(statements, "write");
         } finally {
           this.stats.writeTransaction(performance.now() - t0);
+          if (who !== undefined) this.stats.countWriter(who, []);
         }
       }),
     );
@@ -332,10 +448,11 @@ export class Store {
 
   /** Raw statements and drizzle work in one transaction. */
   writeRaw<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.#retryBusy(() => this.#writeRawOnce(fn));
+    const who = this.nameWriter?.("raw", undefined);
+    return this.#retryBusy(() => this.#writeRawOnce(fn, who));
   }
 
-  #writeRawOnce<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  #writeRawOnce<T>(fn: (tx: Transaction) => Promise<T>, who: string | undefined): Promise<T> {
     return this.#writes.run(async () => {
       const t0 = performance.now();
       const tx = await this.client.transaction("write");
@@ -349,6 +466,7 @@ export class Store {
       } finally {
         tx.close();
         this.stats.writeTransaction(performance.now() - t0);
+        if (who !== undefined) this.stats.countWriter(who, []);
       }
     });
   }

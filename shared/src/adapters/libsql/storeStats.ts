@@ -37,6 +37,7 @@ export class StoreStats {
   #writeTransactions = 0;
   #writeLockMs = 0;
   #riders = 0;
+  readonly #byWriter = new Map<string, { transactions: number; riders: number }>();
   #lastError: string | null = null;
   #lastUse = Date.now();
   readonly #latency = new LatencyWindow(2048);
@@ -75,6 +76,26 @@ export class StoreStats {
     this.#writeTransactions++;
     this.#writeLockMs += heldMs;
     this.#riders += riders;
+  }
+
+  /**
+   * Diagnostics (`Store.nameWriter` set): one transaction hosted by `host`,
+   * carrying bookkeeping writes of `riders` (by name).
+   */
+  countWriter(host: string, riders: readonly string[]): void {
+    this.#writer(host).transactions++;
+    for (const r of riders) this.#writer(r).riders++;
+  }
+
+  /** Per writer name: transactions it hosted (opened) and writes of it that rode in another's. Empty unless writers are named. */
+  byWriter(): Record<string, { transactions: number; riders: number }> {
+    return Object.fromEntries([...this.#byWriter].map(([k, v]) => [k, { ...v }]));
+  }
+
+  #writer(name: string): { transactions: number; riders: number } {
+    let w = this.#byWriter.get(name);
+    if (!w) this.#byWriter.set(name, (w = { transactions: 0, riders: 0 }));
+    return w;
   }
 
   /** A client that behaves like `raw` but is bounded and measured. */

@@ -33,7 +33,8 @@ export class InlineBus implements EventBus {
         const task = taskFor(route.task);
         if (!task) continue;
         const runner = new TaskRunner(app, task, { ...route, maxRetries: 0 });
-        await runner.runMessages([{ messageId: randomUUID(), body: JSON.stringify(toEnvelope(event)), attempt: 1 }]);
+        // A task run publishing here waits for these runs: meanwhile it is not work about to write (Store.expectWrites).
+        await app.store.whileBlockedOn(() => runner.runMessages([{ messageId: randomUUID(), body: JSON.stringify(toEnvelope(event)), attempt: 1 }]));
       }
     }
     return { failedEventIds: [] };
