@@ -23,6 +23,7 @@ import { measureFloor, type Floor } from "./lib/floor";
 import { ledgerFor, PIPELINE_TASKS } from "./lib/ledger";
 import { inParallel, startBenchNpmStart, untilAllCurrent } from "./lib/npmStartStack";
 import { mib, sampleMemory } from "./lib/processMemory";
+import { cpuSince, readAll, type ProcessCpu } from "./lib/processCpu";
 import { ms, percentile, round } from "./lib/stats";
 import type { Benchmark, Figure } from "./lib/report";
 
@@ -38,6 +39,9 @@ export const responsivenessBench: Benchmark = async ({ quick }) => {
   const floorBefore = await measureFloor(warm, pages.map((p, i) => distinct(p, `floor-a-${i}`)));
   const stack = await startBenchNpmStart("responsive");
   const memory = sampleMemory(() => stack.pids());
+  // CPU and run-queue wait of the API, the queue server and the workers (their sandboxes included once reaped), over the import.
+  const cpuBefore = readAll(stack.pids());
+  let cpu = new Map<number, ProcessCpu>();
   const health: number[] = [];
   // Slow /health answers with the store time the API measured inside them: a slow SELECT 1 points at the store, a fast one at the loop or the CPU.
   const slowHealth: Array<{ ms: number; storeMs: number | null }> = [];
@@ -90,6 +94,7 @@ export const responsivenessBench: Benchmark = async ({ quick }) => {
     // The API process's store: how often its writes found the file locked by a worker (retried, not errors).
     apiStore = await call<{ store?: typeof apiStore }>(stack.url, "GET", "/monitoring/db").then((r) => r.body.store ?? {}, () => ({}));
     peak = memory.stop().peak;
+    cpu = cpuSince(cpuBefore);
     const workers = await stack.workers().catch(() => []);
     workerPids = workers.map((w) => w.pid).filter((x): x is number => x !== null);
     await stack.dispose();
@@ -100,6 +105,12 @@ export const responsivenessBench: Benchmark = async ({ quick }) => {
   const steadyRate = round((ids.length - 1) / (steadyMs / 1000), 2);
   const share = round(steadyRate / floor.docsPerSecond, 3);
   const apiPeak = peak.get(stack.proc.pid);
+  const cpuOf = (pids: readonly number[]) => pids.reduce((a, pid) => a + (cpu.get(pid)?.cpuMs ?? 0) + (cpu.get(pid)?.childCpuMs ?? 0), 0);
+  const apiCpu = cpu.get(stack.proc.pid);
+  const queuePids = [...cpu.keys()].filter((pid) => pid !== stack.proc.pid && !workerPids.includes(pid) && cpuBefore.has(pid));
+  const stackCpuMs = cpuOf([...cpu.keys()]);
+  const cpuPerDoc = stackCpuMs / Math.max(1, ids.length);
+  const floorCpuPerDoc = (floorBefore.cpuMsPerDoc + floorAfter.cpuMsPerDoc) / 2;
   const workerPeaks = workerPids.map((p) => peak.get(p));
   const p = (xs: number[], q: number) => (xs.length ? percentile(xs, q) : Number.NaN);
   const figures: Figure[] = [
@@ -108,6 +119,8 @@ export const responsivenessBench: Benchmark = async ({ quick }) => {
     { ref: "15.1", what: `import end to end with npm start's defaults (${os.availableParallelism()} workers, real delays): wall / steady docs/s`, requirement: "—", aim: "—", measured: `${wallRate} / ${steadyRate}`, value: steadyRate, unit: "docs/s" },
     { ref: "15.1", what: `floor: same pages, pipeline CPU work sequentially in one process × ${floor.cores} cores (before / after the import)`, requirement: "—", aim: "—", measured: `${floorBefore.docsPerSecond} / ${floorAfter.docsPerSecond} docs/s (${floorBefore.docsPerSecondOneCore} / ${floorAfter.docsPerSecondOneCore} on one core)`, value: floor.docsPerSecond, unit: "docs/s" },
     { ref: "15.1", what: "· steady import ÷ floor (mean of before and after); wall ÷ floor", requirement: "—", aim: "≥ 70 %", measured: `${(share * 100).toFixed(0)} %; ${((wallRate / floor.docsPerSecond) * 100).toFixed(0)} %`, value: share, unit: "ratio", meetsAim: share >= 0.7 },
+    { ref: "13.1", what: "CPU during the import: API / queue server and sandboxes alive at the start / workers (with reaped sandboxes), s; API's wait for a core (run queue), s", requirement: "—", aim: "—", measured: `${round((apiCpu?.cpuMs ?? 0) / 1000, 1)} / ${round(cpuOf(queuePids) / 1000, 1)} / ${round(cpuOf(workerPids) / 1000, 1)}; ${round((apiCpu?.runQueueMs ?? 0) / 1000, 1)}`, value: round((apiCpu?.runQueueMs ?? 0) / 1000, 1), unit: "s" },
+    { ref: "15.1", what: "· CPU per document: floor ÷ import (every process of the stack; the floor's own CPU, mean of before and after)", requirement: "—", aim: "—", measured: `${round(floorCpuPerDoc)} ms ÷ ${round(cpuPerDoc)} ms = ${((floorCpuPerDoc / cpuPerDoc) * 100).toFixed(0)} %`, value: round(floorCpuPerDoc / cpuPerDoc, 3), unit: "ratio" },
     { ref: "13.1", what: "peak RSS: API process / each worker (MiB)", requirement: "—", aim: "bounded", measured: `${mib(apiPeak)} / ${workerPeaks.map(mib).join(", ")}` },
   ];
   notes.push(
@@ -117,5 +130,5 @@ export const responsivenessBench: Benchmark = async ({ quick }) => {
     `/health answers over 100 ms: ${slowHealth.length}; the slowest (total ms / SELECT 1 ms inside): ${slowHealth.sort((a, b) => b.ms - a.ms).slice(0, 5).map((x) => `${x.ms}/${x.storeMs ?? "?"}`).join(", ") || "none"}.`,
     `Errors: POST ${postErrors.length}, /health ${healthErrors.length}${healthErrors.length ? ` (${[...new Set(healthErrors)].slice(0, 3).join("; ")})` : ""}.`,
   );
-  return { title: "Responsiveness during a bulk import (npm start)", figures, details: { post: { n: post.length, p50: p(post, 50), p99: p(post, 99) }, health: { n: health.length, p50: p(health, 50), p99: p(health, 99), max: Math.max(...health) }, wallMs, steadyMs, wallRate, steadyRate, floorBefore, floorAfter, share, apiStore, slowHealth, postErrors, healthErrors, apiPeak, workerPeaks }, notes };
+  return { title: "Responsiveness during a bulk import (npm start)", figures, details: { post: { n: post.length, p50: p(post, 50), p99: p(post, 99) }, health: { n: health.length, p50: p(health, 50), p99: p(health, 99), max: Math.max(...health) }, wallMs, steadyMs, wallRate, steadyRate, floorBefore, floorAfter, share, apiStore, slowHealth, postErrors, healthErrors, apiPeak, workerPeaks, cpu: Object.fromEntries([...cpu].map(([pid, c]) => [pid, { ...c, role: pid === stack.proc.pid ? "api" : workerPids.includes(pid) ? "worker" : "other" }])), cpuPerDoc, floorCpuPerDoc }, notes };
 };

@@ -33,6 +33,8 @@ export interface Floor {
   cores: number;
   /** docsPerSecondOneCore × cores. */
   docsPerSecond: number;
+  /** CPU of this process (every thread, the encoder's included) per timed document; the sandbox child's extraction is not in it. */
+  cpuMsPerDoc: number;
   /** Mean ms per document by step. */
   msPerDoc: { extraction: number; embedding: number; classification: number; quality: number };
 }
@@ -49,11 +51,13 @@ export async function measureFloor(warm: readonly string[], contents: readonly s
     const { model } = await activeModel({ store } as unknown as AppContext);
     const steps = { extraction: 0, embedding: 0, classification: 0, quality: 0 };
     let t0 = 0;
+    let cpu0 = process.cpuUsage();
     const all = [...warm, ...contents];
     for (const [i, html] of all.entries()) {
       if (i === warm.length) {
         for (const k of Object.keys(steps) as Array<keyof typeof steps>) steps[k] = 0;
         t0 = performance.now();
+        cpu0 = process.cpuUsage();
       }
       let t = performance.now();
       // ingestion
@@ -79,6 +83,7 @@ export async function measureFloor(warm: readonly string[], contents: readonly s
       steps.quality += performance.now() - t;
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const n = contents.length;
     const oneCore = round(n / seconds, 2);
     const cores = os.availableParallelism();
@@ -87,6 +92,7 @@ export async function measureFloor(warm: readonly string[], contents: readonly s
       docsPerSecondOneCore: oneCore,
       cores,
       docsPerSecond: round(oneCore * cores, 2),
+      cpuMsPerDoc: round((cpu.user + cpu.system) / 1000 / n),
       msPerDoc: { extraction: round(steps.extraction / n), embedding: round(steps.embedding / n), classification: round(steps.classification / n), quality: round(steps.quality / n) },
     };
   } finally {

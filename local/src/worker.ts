@@ -17,7 +17,7 @@ import { IpcPeer } from "./workers/ipc";
 import { Calls, ForwardingHistorySink, Notes, workerCaching } from "./workers/forwarding";
 import { startReporting } from "./workers/workerReport";
 import type { WorkerFigures } from "@shared/observability/runtime";
-
+import { lowerOwnPriority } from "./workers/priority";
 
 if (!process.env.SQS_ENDPOINT) {
   process.stderr.write("worker: SQS_ENDPOINT must point at a shared SQS (npm run sqs)\n");
@@ -25,6 +25,8 @@ if (!process.env.SQS_ENDPOINT) {
 }
 
 const config = loadConfig();
+// Before the stack starts its threads and children: they inherit the lower priority.
+if (lowerOwnPriority(config.workerNice) === null) logger.warn("could not lower the worker's scheduling priority", { workerNice: config.workerNice });
 const DEFAULT_DRAIN_GRACE_MS = config.drainGraceMs;
 const peer = typeof process.send === "function" ? new IpcPeer(process) : undefined;
 const stack = await startLocalStack({

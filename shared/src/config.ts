@@ -44,6 +44,11 @@ const envSchema = z.object({
   TASK_MODE: z.enum(["queued", "inline"]).default("queued"),
   /** Worker processes `npm start` runs (queued mode); default one per core. */
   WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  /**
+   * Scheduling niceness of worker processes (0 = the API's own, 19 = lowest): the workers' CPU work yields
+   * to the API process and the queue server when they need a core (local/src/workers/priority.ts).
+   */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** On SIGTERM, how long a worker may finish the tasks it holds before it releases them (visibility 0) and exits. */
   DRAIN_GRACE_MS: z.coerce.number().int().min(0).max(15 * 60_000).default(30_000),
   EVENT_BUS_NAME: z.string().default("neo-alexandria"),
@@ -106,6 +111,7 @@ export interface AppConfig {
   maxBufferedBytes: number | undefined;
   taskMode: "queued" | "inline";
   workers: number;
+  workerNice: number;
   drainGraceMs: number;
   eventBusName: string;
   queuePrefix: string;
@@ -175,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBufferedBytes: e.MAX_BUFFERED_BYTES,
     taskMode: e.TASK_MODE,
     workers: e.WORKERS ?? os.availableParallelism(),
+    workerNice: e.WORKER_NICE,
     drainGraceMs: e.DRAIN_GRACE_MS,
     eventBusName: e.EVENT_BUS_NAME,
     queuePrefix: e.QUEUE_PREFIX,

@@ -11,7 +11,7 @@
  * - SIGTERM drains: a task that can finish within the grace finishes, one that cannot is
  *   released (visible again in the persisted queue), and every process exits.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import type http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -75,6 +75,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The nice value of every thread of a process (Linux /proc). */
+function threadNiceValues(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
+}
+
 async function count(sql: string, args: Array<string | number>): Promise<number> {
   const rs = await store.execute({ sql, args });
   return Number(rs.rows[0]?.n ?? 0);
@@ -103,6 +108,12 @@ describe("npm start: the API process runs no task; worker processes do", () => {
       expect(w.figures!.rssBytes).toBeGreaterThan(10 * 2 ** 20);
       expect(w.figures!.busyShare).toBeGreaterThanOrEqual(0);
       expect(w.figures!.busyShare).toBeLessThanOrEqual(1);
+    }
+    // Workers yield the cores to the API process: every thread of a worker runs at WORKER_NICE (default 10), the API's at the priority it was started with.
+    if (existsSync("/proc/self/task")) {
+      const apiNice = threadNiceValues(apiPid);
+      expect(new Set(apiNice)).toEqual(new Set([os.getPriority(process.pid)]));
+      for (const pid of pids) expect(new Set(threadNiceValues(pid))).toEqual(new Set([10]));
     }
     // The API process reports itself too, and has no pollers.
     const view = await api<{ pollers: unknown[]; api: { pid: number } }>(stack, "GET", "/monitoring/workers");

@@ -49,6 +49,18 @@ describe("sentence encoder (real model)", () => {
     for (const v of first) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
   });
 
+  it("serves concurrent calls in order: a call made after a long one finishes after it", async () => {
+    // 40 texts of distinct token counts: 40 batches. One short text: one batch.
+    const long = Array.from({ length: 40 }, (_, i) => `${"word ".repeat(i + 1)}number ${i}`);
+    const finished: string[] = [];
+    await Promise.all([
+      encoder.embed(long).then(() => finished.push("long")),
+      encoder.embed(["a short one"]).then(() => finished.push("short")),
+    ]);
+    // Batch by batch in turns, the short call finished after the long one's first batch.
+    expect(finished).toEqual(["long", "short"]);
+  });
+
   it("tokenizes with its own SentencePiece tokenizer and cuts long texts", () => {
     const ids = encoder.tokenize("Hello world");
     expect(ids.length).toBeGreaterThan(1);

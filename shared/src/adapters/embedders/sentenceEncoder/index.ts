@@ -78,14 +78,22 @@ export function createSentenceEncoder(options: SentenceEncoderOptions = {}): Sen
     async embed(texts) {
       const tokens = texts.map(tokenize);
       const out: Float32Array[] = tokens.map(() => emptyTextVector(SENTENCE_ENCODER_DIMENSIONS));
-      for (const batch of batchesByLength(tokens)) {
-        // A thread that died (crash, out of memory) is replaced: the next call loads the model again.
-        if (!thread || thread.broken) thread = new EncoderThread(modelDir);
-        const flat = await thread.run(batch.map((i) => tokens[i]!));
+      const batches = batchesByLength(tokens);
+      if (batches.length === 0) return out;
+      // A thread that died (crash, out of memory) is replaced: the next call loads the model again.
+      if (!thread || thread.broken) thread = new EncoderThread(modelDir);
+      const encoder = thread;
+      // Every batch of the call is queued at once and the thread answers in order, so concurrent calls
+      // finish one after another. Sent one at a time, the batches of all calls took turns and every call
+      // finished near the end of all of them: during a bulk import a worker's embedding tasks each took
+      // minutes, past the reconciler's grace, which queued them again (issue 14).
+      const flats = await Promise.all(batches.map((batch) => encoder.run(batch.map((i) => tokens[i]!))));
+      batches.forEach((batch, b) => {
+        const flat = flats[b]!;
         batch.forEach((textIndex, row) => {
           out[textIndex] = l2NormalizeInPlace(flat.slice(row * SENTENCE_ENCODER_DIMENSIONS, (row + 1) * SENTENCE_ENCODER_DIMENSIONS));
         });
-      }
+      });
       return out;
     },
     async close() {
