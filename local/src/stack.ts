@@ -18,6 +18,7 @@ import { ensureQueues, type Topology } from "@shared/adapters/sqs/queueTopology"
 import { LocalBus } from "@shared/adapters/local/localBus";
 import { InlineBus } from "@shared/adapters/local/inlineBus";
 import { QueuePoller } from "@shared/adapters/local/poller";
+import { localPollerCapacity } from "./pollerCapacity";
 import { EventEmitter } from "@shared/events/emitter";
 import { OutboxRelay } from "@shared/outbox/outbox";
 import { createLocalEmbedders } from "./embedders";
@@ -134,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         queueArn: queues.queueArn,
         handler,
         waitTimeSeconds: 1,
+        ...localPollerCapacity(route, config.embedder),
         ...(options.pollerConcurrency ? { concurrency: options.pollerConcurrency } : {}),
       });
       poller.start();
