@@ -33,6 +33,7 @@ import { DocumentTooComplexError, UnparseableContentError, UnsupportedContentErr
 import type { ExtractedDocument, ExtractInput } from "./extract";
 import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from "./extractionLimits";
 import type { SandboxReply, SandboxRequest } from "./sandboxWorker";
+import { runBelowOwnPriority } from "../util/backgroundPriority";
 
 /** The bundle's file name of the sandbox entry (infra bundles sandboxWorker.ts under it). */
 export const SANDBOX_BUNDLE_FILE = "extract-sandbox.mjs";
@@ -156,6 +157,8 @@ function startChild(heapMb: number): SandboxChild {
     // Only what a parser needs: the child reads hostile bytes, so it gets no keys, tokens or AWS credentials.
     env: sandboxEnvironment(),
   });
+  // In a lowered worker process the parser yields to the worker's own loop (util/backgroundPriority.ts).
+  if (child.pid !== undefined) runBelowOwnPriority(child.pid);
   live++;
   started++;
   const sandbox: SandboxChild = { child, heapMb, stderrTail: "", ready: Promise.resolve(), retired: false };

@@ -8,6 +8,7 @@
 // Protocol: { id, tokens: number[][] } in; { id, vectors: Float32Array } (n × 512,
 // row-major, transferred) or { id, error } out. Requests run one at a time.
 import { readFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
@@ -15,6 +16,16 @@ import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import "@tensorflow/tfjs-backend-wasm";
 
 const modelDir = workerData.modelDir;
+// In a lowered worker process the model yields to the worker's own loop (shared/src/util/backgroundPriority.ts,
+// whose rule this repeats: this file loads without the TypeScript loader). Linux: pid 0 is this thread.
+if (workerData.niceStep > 0) {
+  try {
+    const own = os.getPriority();
+    if (own > 0) os.setPriority(0, Math.min(19, own + workerData.niceStep));
+  } catch {
+    // Not permitted here: the thread runs at the inherited priority.
+  }
+}
 let model = null;
 
 /** Reads model.json and its weight shards from disk: no fetch, so no network at load. */

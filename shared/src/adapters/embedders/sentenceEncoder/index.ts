@@ -25,6 +25,7 @@ import { emptyTextVector, l2NormalizeInPlace } from "../../../domain/vectors";
 import { TransientError } from "../../../errors";
 import type { Embedder } from "../../../ports/embedder";
 import { SentencePieceTokenizer } from "./sentencePiece";
+import { BACKGROUND_NICE_STEP } from "../../../util/backgroundPriority";
 
 /** Changes whenever the vectors for the same text would: model files, tokenizer or truncation. */
 export const SENTENCE_ENCODER_ID = "use-lite-512:model-embeddings-en@0.2.0:v1";
@@ -137,7 +138,7 @@ class EncoderThread {
   #failed: Error | null = null;
 
   constructor(modelDir: string) {
-    this.#worker = new Worker(new URL("./encoderThread.mjs", import.meta.url), { workerData: { modelDir } });
+    this.#worker = new Worker(new URL("./encoderThread.mjs", import.meta.url), { workerData: { modelDir, niceStep: BACKGROUND_NICE_STEP } });
     // An idle encoder thread must not keep a process alive that has nothing else to do.
     this.#worker.unref();
     this.#worker.on("message", (message: { id: number; vectors?: Float32Array; error?: string }) => {
