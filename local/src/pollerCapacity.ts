@@ -7,19 +7,24 @@
  * more messages waiting for that thread — invisible to the other worker
  * processes, which may be idle, and in a bulk import held past the
  * reconciler's grace, which queued them again (15–59 extra embedding runs per
- * 200-page import before this rule). So the embedding poller keeps its tier's
- * base concurrency and does not grow with the queue. The lexical embedder is
- * plain CPU work on the task's own loop and keeps the tier's rule.
+ * 200-page import before this rule), while another worker's encoder idled.
+ * So a worker's embedding poller runs ONE receive loop (it still holds a
+ * second batch while the first commits, the poller's pipelining: at most 20
+ * messages, a few seconds of encoder work) and does not grow with the queue;
+ * the other workers take the rest. The lexical embedder is plain CPU work on
+ * the task's own loop and keeps the tier's rule.
  */
-import { capacityFor } from "@shared/events/priority";
 import type { Route } from "@shared/events/routing";
 
+/** Receive loops of a worker's embedding poller with the sentence encoder. */
+export const ENCODER_BOUND_LOOPS = 1;
+
 export interface PollerCapacity {
-  /** Upper bound on receive loops (absent: the tier's). */
-  maxConcurrency?: number;
+  /** Receive loops, fixed (absent: the tier's base, growing with depth up to its maximum). */
+  concurrency?: number;
 }
 
 export function localPollerCapacity(route: Route, embedder: string): PollerCapacity {
-  if (route.task === "embedding" && embedder === "encoder") return { maxConcurrency: capacityFor(route.priority).localConcurrency };
+  if (route.task === "embedding" && embedder === "encoder") return { concurrency: ENCODER_BOUND_LOOPS };
   return {};
 }
