@@ -20,6 +20,7 @@ import { createSentenceEncoder } from "@shared/adapters/embedders/sentenceEncode
 import { headingForMeaning } from "@shared/domain/passages";
 import { DOCS_DIR, QUESTIONS } from "../searchEval";
 import { scoreRankings } from "../lib/searchMetrics";
+import { type Ranked, dot, fuseServed as fuse, normalise, top } from "./rankingMath";
 
 const { values } = parseArgs({ options: { pages: { type: "string", default: "303" }, questions: { type: "string", default: "80" }, budget: { type: "string", default: "420" }, tokens: { type: "string", default: "64" } } });
 const files = readdirSync(DOCS_DIR).filter((f) => f.endsWith(".html")).sort();
@@ -122,13 +123,10 @@ passageRows.forEach((r, i) => {
 const heads = new Map(Object.entries(headings).map(([rid, l]) => [rid, l.map((v) => normalise(Float32Array.from(v)))]));
 const rids = [...new Set([...title.keys(), ...p32.keys()])];
 
-type Ranked = Array<{ id: string; score: number }>;
 function meanBest(c: number[], k = 3): number {
   const s = c.sort((a, b) => b - a).slice(0, k);
   return s.length ? s.reduce((a, b) => a + b, 0) / s.length : Number.NEGATIVE_INFINITY;
 }
-const top = (m: Map<string, number>, k = 100): Ranked =>
-  [...m].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
 
 /** Per question, per resource: cosines of each vector set. */
 interface Cos { title: number[]; p32: number[]; pLong: number[]; heads: number[] }
@@ -158,16 +156,6 @@ function keyword(qid: string): Ranked {
   for (const [id, s] of Object.entries(f.bm25[0]!)) m.set(id, s * (0.5 + (f.terms <= 1 ? 1 : (f.matched[id] ?? 0) / f.terms)));
   return top(m);
 }
-function fuse(kw: Ranked, sem: Ranked, w = 0.7): Ranked {
-  const m = new Map<string, number>();
-  const add = (id: string, v: number) => m.set(id, (m.get(id) ?? 0) + v);
-  const best = kw[0]?.score ?? 0;
-  if (best > 0) for (const s of kw) add(s.id, (w * s.score) / best);
-  const hi = sem[0]?.score ?? 0;
-  const lo = sem[Math.min(sem.length, 50) - 1]?.score ?? 0;
-  for (const s of sem) add(s.id, (1 - w) * (hi > lo ? Math.max(0, (s.score - lo) / (hi - lo)) : 1));
-  return top(m);
-}
 const sets: Array<[string, (c: Cos) => number[]]> = [
   ["title + passages 32 (now)", (c) => [...c.title, ...c.p32]],
   [`title + passages ${cutTokens}`, (c) => [...c.title, ...c.pLong]],
@@ -195,15 +183,3 @@ for (const [name, pick] of sets) {
 process.stdout.write(`${ids.size} pages, ${texts.length} passages, ${questions.length} questions (${questions.filter((q) => q.kind === "paraphrase").length} paraphrases); tokens embedded 32-cut ${tokenTotal.short}, ${cutTokens}-cut ${tokenTotal.long}\n\n${table.join("\n")}\n`);
 process.exit(0);
 
-function normalise(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < v.length; i++) v[i]! /= n;
-  return v;
-}
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}

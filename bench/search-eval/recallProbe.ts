@@ -25,6 +25,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import type { Question } from "../lib/searchMetrics";
+import { type Ranked, dot, fuseServed as fuse, normalise, top } from "./rankingMath";
 
 process.env.LOG_LEVEL ??= "silent";
 const { startLocalStack } = await import("@local/stack");
@@ -198,22 +199,7 @@ function top3(c: number[]): number {
   const s = [...c].sort((x, y) => y - x).slice(0, 3);
   return s.reduce((x, y) => x + y, 0) / s.length;
 }
-function normalise(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < v.length; i++) v[i]! /= n;
-  return v;
-}
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
-type Ranked = Array<{ id: string; score: number }>;
-const top = (m: Map<string, number> | Record<string, number>, k = 100): Ranked =>
-  [...(m instanceof Map ? m : Object.entries(m))].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
 
 interface Expansion { theta: number; k: number; lambda: number; alpha: number; scaleByCos?: boolean }
 /** The keyword side: BM25 × (0.5 + coverage), optionally with expansion words. */
@@ -243,16 +229,6 @@ function keywordSide(qid: string, e?: Expansion): Ranked {
     const cov = f.terms <= 1 ? 1 : Math.min(1, (own + extra) / f.terms);
     m.set(id, s * (0.5 + cov));
   }
-  return top(m);
-}
-function fuse(kw: Ranked, sem: Ranked, w = 0.7): Ranked {
-  const m = new Map<string, number>();
-  const add = (id: string, v: number) => m.set(id, (m.get(id) ?? 0) + v);
-  const best = kw[0]?.score ?? 0;
-  if (best > 0) for (const s of kw) add(s.id, (w * s.score) / best);
-  const hi = sem[0]?.score ?? 0;
-  const lo = sem[Math.min(sem.length, 50) - 1]?.score ?? 0;
-  for (const s of sem) add(s.id, (1 - w) * (hi > lo ? Math.max(0, (s.score - lo) / (hi - lo)) : 1));
   return top(m);
 }
 const mean = (a: Record<string, number>, b: Record<string, number>, wb: number) => Object.fromEntries(Object.entries(a).map(([id, s]) => [id, (1 - wb) * s + wb * (b[id] ?? s)]));

@@ -31,6 +31,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import type { Question } from "../lib/searchMetrics";
+import { type Ranked, dot, normalise, top } from "./rankingMath";
 
 process.env.LOG_LEVEL ??= "silent";
 const { startLocalStack } = await import("@local/stack");
@@ -155,22 +156,7 @@ else {
 }
 for (const [id, f] of Object.entries(devBase)) base[id] = f;
 
-function normalise(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < v.length; i++) v[i]! /= n;
-  return v;
-}
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
-type Ranked = Array<{ id: string; score: number }>;
-const top = (m: Map<string, number>, k = 100): Ranked =>
-  [...m].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
 
 /** The search's hybrid now (tuneRanking.ts "after"): keyword BM25 × (0.5 + coverage) ÷ best, semantic mean of best 3 min-max over 50, keyword 0.7. */
 function hybrid(f: Base): { fused: Ranked; kw: Ranked; sem: Map<string, number>; semLo: number; semHi: number } {
