@@ -16,9 +16,18 @@ import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import "@tensorflow/tfjs-backend-wasm";
 
 const modelDir = workerData.modelDir;
-// In a lowered worker process the model yields to the worker's own loop (shared/src/util/backgroundPriority.ts,
-// whose rule this repeats: this file loads without the TypeScript loader). Linux: pid 0 is this thread.
-if (workerData.niceStep > 0) {
+let model = null;
+
+/**
+ * In a lowered worker process the model yields to the worker's own loop
+ * (shared/src/util/backgroundPriority.ts, whose rule this repeats: this file
+ * loads without the TypeScript loader). Called after the model's files are
+ * read: threads started from this thread inherit its priority, and libuv's
+ * pool (the whole process's file reads) must not be started down here.
+ * Linux: pid 0 is this thread.
+ */
+function runBelowOwnPriority() {
+  if (!(workerData.niceStep > 0)) return;
   try {
     const own = os.getPriority();
     if (own > 0) os.setPriority(0, Math.min(19, own + workerData.niceStep));
@@ -26,7 +35,6 @@ if (workerData.niceStep > 0) {
     // Not permitted here: the thread runs at the inherited priority.
   }
 }
-let model = null;
 
 /** Reads model.json and its weight shards from disk: no fetch, so no network at load. */
 async function load() {
@@ -42,7 +50,10 @@ async function load() {
 
 /** The model takes a batch as a sparse matrix: (row, position) → token id. */
 async function embed(tokens) {
-  model ??= await load();
+  if (!model) {
+    model = await load();
+    runBelowOwnPriority();
+  }
   const indices = [];
   const values = [];
   tokens.forEach((ids, row) => ids.forEach((id, position) => {
