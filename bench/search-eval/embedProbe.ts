@@ -10,27 +10,22 @@
  * embeds for at most --budget seconds (default 420) and keeps what it made in
  * $TMPDIR/alexandria-embed-probe-<pages>-*.bin; the table is printed once all is embedded.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createClient } from "@libsql/client";
-import type { Question } from "../lib/searchMetrics";
 import { createSentenceEncoder } from "@shared/adapters/embedders/sentenceEncoder";
 import { headingForMeaning } from "@shared/domain/passages";
 import { DOCS_DIR, QUESTIONS } from "../searchEval";
 import { scoreRankings } from "../lib/searchMetrics";
 import { type Ranked, dot, fuseServed as fuse, normalise, top } from "./rankingMath";
+import { openKeptStore } from "./keptStore";
 
 const { values } = parseArgs({ options: { pages: { type: "string", default: "303" }, questions: { type: "string", default: "80" }, budget: { type: "string", default: "420" }, tokens: { type: "string", default: "64" } } });
-const files = readdirSync(DOCS_DIR).filter((f) => f.endsWith(".html")).sort();
-const all = JSON.parse(readFileSync(QUESTIONS, "utf8")) as Question[];
-const nPages = Math.min(Number(values.pages), files.length);
-const dataDir = path.join(os.tmpdir(), `alexandria-search-latency-${nPages}-encoder`);
-const ids = new Map(Object.entries(JSON.parse(readFileSync(path.join(dataDir, "bench-ids.json"), "utf8")) as Record<string, string>));
-const present = new Set(ids.values());
-const answerable = all.filter((q) => q.accepted.some((p) => present.has(p)));
-const questions = values.questions === "all" ? answerable : answerable.filter((q) => all.indexOf(q) < 80);
+const store = openKeptStore(DOCS_DIR, values.pages);
+const { dataDir, ids, pages: nPages } = store;
+const questions = store.answerable(QUESTIONS, values.questions);
 const features = JSON.parse(readFileSync(path.join(dataDir, "tune-features.json"), "utf8")) as Record<string, { bm25: Array<Record<string, number>>; matched: Record<string, number>; terms: number; vector: number[] }>;
 const D = 512;
 const cutTokens = Number(values.tokens);

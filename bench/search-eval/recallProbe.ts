@@ -19,13 +19,13 @@
  * (--refresh to recompute). PROBE_ONLY=<text>: only the variants whose name
  * contains it; PROBE_SHOW=<n>: the expansions of the first n questions.
  */
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
-import type { Question } from "../lib/searchMetrics";
 import { type Ranked, dot, fuseServed as fuse, normalise, top } from "./rankingMath";
+import { openKeptStore } from "./keptStore";
 
 process.env.LOG_LEVEL ??= "silent";
 const { startLocalStack } = await import("@local/stack");
@@ -37,14 +37,10 @@ const { DOCS_DIR, QUESTIONS } = await import("../searchEval");
 const { scoreRankings } = await import("../lib/searchMetrics");
 
 const { values } = parseArgs({ options: { pages: { type: "string", default: "303" }, questions: { type: "string", default: "80" }, refresh: { type: "boolean", default: false } } });
-const files = readdirSync(DOCS_DIR).filter((f) => f.endsWith(".html")).sort();
-const all = JSON.parse(readFileSync(QUESTIONS, "utf8")) as Question[];
-const nPages = Math.min(Number(values.pages), files.length);
-const dataDir = path.join(os.tmpdir(), `alexandria-search-latency-${nPages}-encoder`);
-const ids = new Map(Object.entries(JSON.parse(readFileSync(path.join(dataDir, "bench-ids.json"), "utf8")) as Record<string, string>));
-const present = new Set(ids.values());
-const answerable = all.filter((q) => q.accepted.some((p) => present.has(p)));
-const questions = values.questions === "all" ? answerable : answerable.filter((q) => all.indexOf(q) < 80);
+const store = openKeptStore(DOCS_DIR, values.pages);
+const { dataDir, ids, pages: nPages } = store;
+const answerable = store.answerable(QUESTIONS);
+const questions = store.answerable(QUESTIONS, values.questions);
 
 interface Base {
   bm25: Array<Record<string, number>>;

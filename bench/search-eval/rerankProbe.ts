@@ -25,13 +25,14 @@
  * --time: what the one score feature the search lacks (the candidates' best passage BM25) costs per query.
  * Results and the decision: docs/search.md, "Re-ranking the first 20 or 30".
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import type { Question } from "../lib/searchMetrics";
 import { type Ranked, dot, normalise, top } from "./rankingMath";
+import { openKeptStore } from "./keptStore";
 
 process.env.LOG_LEVEL ??= "silent";
 const { startLocalStack } = await import("@local/stack");
@@ -43,16 +44,11 @@ const { DOCS_DIR, QUESTIONS } = await import("../searchEval");
 const { scoreOne } = await import("../lib/searchMetrics");
 
 const { values } = parseArgs({ options: { pages: { type: "string", default: "303" }, questions: { type: "string", default: "80" }, depth: { type: "string", default: "20" }, refresh: { type: "boolean", default: false }, time: { type: "boolean", default: false } } });
-const files = readdirSync(DOCS_DIR).filter((f) => f.endsWith(".html")).sort();
-const nPages = Math.min(Number(values.pages), files.length);
 const depth = Number(values.depth);
-const dataDir = path.join(os.tmpdir(), `alexandria-search-latency-${nPages}-encoder`);
-const ids = new Map(Object.entries(JSON.parse(readFileSync(path.join(dataDir, "bench-ids.json"), "utf8")) as Record<string, string>));
-const present = new Set(ids.values());
-const answerable = (qs: Question[]) => qs.filter((q) => q.accepted.some((p) => present.has(p)));
-const allEval = JSON.parse(readFileSync(QUESTIONS, "utf8")) as Question[];
-const evalQs = answerable(values.questions === "all" ? allEval : allEval.slice(0, 80));
-const devQs = answerable(JSON.parse(readFileSync(path.join(path.dirname(QUESTIONS), "dev-questions.json"), "utf8")) as Question[]);
+const store = openKeptStore(DOCS_DIR, values.pages);
+const { dataDir, ids, pages: nPages } = store;
+const evalQs = store.answerable(QUESTIONS, values.questions);
+const devQs = store.answerable(path.join(path.dirname(QUESTIONS), "dev-questions.json"));
 
 /** tuneRanking.ts's features (only what the hybrid reads). */
 interface Base {
@@ -94,7 +90,7 @@ else {
   const passageOwner = new Map((await db.all<{ id: number; rid: string }>(sql`SELECT id, resource_id AS rid FROM passages`)).map((r) => [Number(r.id), r.rid]));
   const resourceIds = async (match: string) => (await db.all<{ id: string }>(sql`SELECT resource_id AS id FROM resources_fts WHERE resources_fts MATCH ${match}`)).map((r) => r.id);
   const passageIds = async (match: string) => (await db.all<{ pid: number }>(sql`SELECT rowid AS pid FROM passages_fts WHERE passages_fts MATCH ${match}`)).map((r) => Number(r.pid));
-  for (const q of [...answerable(allEval), ...devQs]) {
+  for (const q of [...store.answerable(QUESTIONS), ...devQs]) {
     const terms = contentTerms(parseQuery(normalizeQuery(q.question)));
     const t0 = performance.now();
     const exprs = terms.map(termExpression);

@@ -14,13 +14,13 @@
  * (tune-features.json; --refresh to recompute). The harness re-implements the
  * ranking arithmetic; its "before" rows reproduce `npm run bench:search-latency`.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import type { Question } from "../lib/searchMetrics";
 import { type Ranked, dot, normalise, top } from "./rankingMath";
+import { openKeptStore } from "./keptStore";
 
 process.env.LOG_LEVEL ??= "silent";
 const { startLocalStack } = await import("@local/stack");
@@ -32,14 +32,10 @@ const { DOCS_DIR, QUESTIONS } = await import("../searchEval");
 const { scoreRankings } = await import("../lib/searchMetrics");
 
 const { values } = parseArgs({ options: { pages: { type: "string", default: "303" }, questions: { type: "string", default: "80" }, refresh: { type: "boolean", default: false } } });
-const files = readdirSync(DOCS_DIR).filter((f) => f.endsWith(".html")).sort();
-const all = JSON.parse(readFileSync(QUESTIONS, "utf8")) as Question[];
-const nPages = Math.min(Number(values.pages), files.length);
-const dataDir = path.join(os.tmpdir(), `alexandria-search-latency-${nPages}-encoder`);
-const ids = new Map(Object.entries(JSON.parse(readFileSync(path.join(dataDir, "bench-ids.json"), "utf8")) as Record<string, string>));
-const present = new Set(ids.values());
+const store = openKeptStore(DOCS_DIR, values.pages);
+const { dataDir, ids } = store;
 // Only questions with an accepted page in the store can be answered.
-const questions = (values.questions === "all" ? all : all.slice(0, 80)).filter((q) => q.accepted.some((p) => present.has(p)));
+const questions = store.answerable(QUESTIONS, values.questions);
 
 /** Column weightings of BM25 (title, description, body) measured. */
 const WEIGHTINGS: Array<[number, number, number]> = [
@@ -98,7 +94,7 @@ if (existsSync(cacheFile) && !values.refresh) {
   features = JSON.parse(readFileSync(cacheFile, "utf8")) as Record<string, Features>;
 } else {
   features = {};
-  for (const question of all.filter((q) => q.accepted.some((p) => present.has(p)))) {
+  for (const question of store.answerable(QUESTIONS)) {
     const q = normalizeQuery(question.question);
     const terms = contentTerms(parseQuery(q));
     const match = terms.map(termExpression).join(" OR ");
