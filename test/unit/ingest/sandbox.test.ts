@@ -74,20 +74,30 @@ describe("extraction sandbox", () => {
   });
 });
 
-/** Environments of this process's sandbox children, read from /proc (Linux). */
-function sandboxChildEnvironments(): string[] {
-  const found: string[] = [];
+/** Pids of this process's sandbox children, read from /proc (Linux). */
+function sandboxChildPids(): number[] {
+  const found: number[] = [];
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("sandboxWorker")) continue;
-      found.push(readFileSync(`/proc/${pid}/environ`, "utf8"));
+      if (parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("sandboxWorker")) found.push(Number(pid));
     } catch {
       // The process ended while we looked.
     }
   }
   return found;
+}
+
+/** Environments of this process's sandbox children. */
+function sandboxChildEnvironments(): string[] {
+  return sandboxChildPids().flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/environ`, "utf8")];
+    } catch {
+      return [];
+    }
+  });
 }
 
 describe("extraction sandbox environment", () => {
@@ -119,5 +129,18 @@ describe("extraction sandbox pool", () => {
       expect(docs.map((doc) => doc.title)).toEqual(Array.from({ length: 8 }, (_, i) => `Page ${round * 8 + i}`));
     }
     expect(sandboxChildrenStarted() - before).toBeLessThanOrEqual(SANDBOX_POOL_SIZE);
+  });
+
+  it("frees the place of an idle child that died (killed from outside), so later extractions do not wait for it", async () => {
+    await Promise.all([1, 2].map((i) => extractInSandbox(html(`<p>warm ${i}</p>`))));
+    const idle = sandboxChildPids();
+    expect(idle.length).toBeGreaterThan(0);
+    for (const pid of idle) process.kill(pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    const docs = await Promise.all([1, 2, 3, 4].map((i) => extractInSandbox(html(`<html><head><title>After ${i}</title></head><body>x</body></html>`))));
+    expect(docs.map((d) => d.title)).toEqual(["After 1", "After 2", "After 3", "After 4"]);
+    // A dead child handed out again would hold its request until the extraction time limit.
+    expect(Date.now() - started).toBeLessThan(DEFAULT_EXTRACTION_LIMITS.timeoutMs);
   });
 });
